@@ -1,0 +1,59 @@
+use crate::storage::StorageError;
+
+/// Everything an auth operation can refuse with. Each variant's text is safe to
+/// show a client; internal causes are kept in the source, logged, never shown.
+#[derive(Debug, thiserror::Error)]
+pub enum AuthError {
+    #[error("Invalid email or password")]
+    InvalidCredentials,
+    #[error("{0}")]
+    Unauthenticated(&'static str),
+    #[error("{0}")]
+    Forbidden(&'static str),
+    #[error("{message}")]
+    BadInput {
+        field: &'static str,
+        message: String,
+    },
+    #[error("This {field} is already taken")]
+    Conflict { field: &'static str },
+    #[error("Too many attempts; try again later")]
+    RateLimited,
+    #[error("Internal server error")]
+    Internal(#[source] Box<dyn std::error::Error + Send + Sync>),
+}
+
+impl AuthError {
+    pub fn bad_input(field: &'static str, message: impl Into<String>) -> Self {
+        Self::BadInput {
+            field,
+            message: message.into(),
+        }
+    }
+
+    pub fn internal(err: impl Into<Box<dyn std::error::Error + Send + Sync>>) -> Self {
+        Self::Internal(err.into())
+    }
+
+    /// The stable `extensions.code` clients branch on.
+    pub fn code(&self) -> &'static str {
+        match self {
+            Self::InvalidCredentials => "INVALID_CREDENTIALS",
+            Self::Unauthenticated(_) => "UNAUTHENTICATED",
+            Self::Forbidden(_) => "FORBIDDEN",
+            Self::BadInput { .. } => "BAD_USER_INPUT",
+            Self::Conflict { .. } => "CONFLICT",
+            Self::RateLimited => "RATE_LIMITED",
+            Self::Internal(_) => "INTERNAL_SERVER_ERROR",
+        }
+    }
+}
+
+impl From<StorageError> for AuthError {
+    fn from(err: StorageError) -> Self {
+        match err {
+            StorageError::Conflict(field) => Self::Conflict { field },
+            other => Self::internal(other),
+        }
+    }
+}

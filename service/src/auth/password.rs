@@ -1,0 +1,92 @@
+//! bcrypt hashing, off the async runtime and bounded in concurrency.
+
+use std::sync::Arc;
+
+use tokio::sync::Semaphore;
+
+use super::{AuthError, input::Password};
+
+#[derive(Clone)]
+pub struct PasswordHasher {
+    cost: u32,
+    /// One permit per core: a burst of logins queues here (cheaply, as
+    /// futures) instead of spawning hundreds of blocking threads.
+    permits: Arc<Semaphore>,
+    /// Verified against when the email is unknown, so that a login for a
+    /// missing account costs the same time as one for an existing account.
+    dummy_hash: Arc<str>,
+}
+
+impl PasswordHasher {
+    pub async fn new(cost: u32) -> Result<Self, AuthError> {
+        let cores = std::thread::available_parallelism().map_or(2, usize::from);
+        let mut hasher = Self {
+            cost,
+            permits: Arc::new(Semaphore::new(cores)),
+            dummy_hash: Arc::from(""),
+        };
+        let dummy = Password::parse("dummy password for unknown users".into())?;
+        hasher.dummy_hash = hasher.hash(&dummy).await?.into();
+        Ok(hasher)
+    }
+
+    pub async fn hash(&self, password: &Password) -> Result<String, AuthError> {
+        let (cost, password) = (self.cost, password.clone());
+        self.blocking(move || bcrypt::non_truncating_hash(password.expose(), cost))
+            .await
+    }
+
+    /// Checks `password` against `hash`, or against the dummy hash when there
+    /// is no account (then always `false`, after the same amount of work).
+    pub async fn verify(&self, password: &Password, hash: Option<&str>) -> Result<bool, AuthError> {
+        let known = hash.is_some();
+        let hash: Arc<str> = hash.map_or_else(|| self.dummy_hash.clone(), Arc::from);
+        let password = password.clone();
+        let matches = self
+            .blocking(move || bcrypt::non_truncating_verify(password.expose(), &hash))
+            .await?;
+        Ok(known && matches)
+    }
+
+    async fn blocking<T: Send + 'static>(
+        &self,
+        work: impl FnOnce() -> Result<T, bcrypt::BcryptError> + Send + 'static,
+    ) -> Result<T, AuthError> {
+        let _permit = self.permits.acquire().await.map_err(AuthError::internal)?;
+        tokio::task::spawn_blocking(work)
+            .await
+            .map_err(AuthError::internal)?
+            .map_err(AuthError::internal)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[tokio::test]
+    async fn hashes_verify_and_unknown_accounts_never_match() {
+        let hasher = PasswordHasher::new(4).await.unwrap();
+        let right = Password::parse("correct horse".into()).unwrap();
+        let wrong = Password::parse("battery staple".into()).unwrap();
+        let hash = hasher.hash(&right).await.unwrap();
+        assert!(hash.starts_with("$2b$04$"));
+        assert!(hasher.verify(&right, Some(&hash)).await.unwrap());
+        assert!(!hasher.verify(&wrong, Some(&hash)).await.unwrap());
+        // The dummy password itself must not log in to a missing account.
+        let dummy = Password::parse("dummy password for unknown users".into()).unwrap();
+        assert!(!hasher.verify(&dummy, None).await.unwrap());
+    }
+
+    #[tokio::test]
+    async fn every_byte_of_a_72_byte_password_counts() {
+        let hasher = PasswordHasher::new(4).await.unwrap();
+        let long = "a".repeat(71);
+        let hash = hasher
+            .hash(&Password::parse(format!("{long}b")).unwrap())
+            .await
+            .unwrap();
+        let other_last_byte = Password::parse(format!("{long}c")).unwrap();
+        assert!(!hasher.verify(&other_last_byte, Some(&hash)).await.unwrap());
+    }
+}

@@ -1,0 +1,182 @@
+//! Access tokens (short-lived HS256 JWTs) and refresh tokens (long random
+//! strings of which only a hash is stored).
+
+use chrono::{DateTime, Duration, Utc};
+use jsonwebtoken::{Algorithm, DecodingKey, EncodingKey, Header, Validation};
+use serde::{Deserialize, Serialize};
+use sha2::{Digest, Sha256};
+use uuid::Uuid;
+
+use super::AuthError;
+use crate::storage::users::Role;
+
+/// The `typ` claim of access tokens: no other kind of token we might sign
+/// later can stand in for one.
+const ACCESS_TYPE: &str = "access";
+const REFRESH_TOKEN_BYTES: usize = 64;
+
+#[derive(Debug, Serialize, Deserialize)]
+pub struct Claims {
+    pub sub: Uuid,
+    /// The session this token was issued for; it dies with the session.
+    pub sid: Uuid,
+    pub role: Role,
+    pub typ: String,
+    pub iss: String,
+    pub aud: String,
+    pub iat: i64,
+    pub exp: i64,
+    pub jti: Uuid,
+}
+
+#[derive(Clone)]
+pub struct TokenKeys {
+    encoding: EncodingKey,
+    decoding: DecodingKey,
+    validation: Validation,
+    issuer: String,
+    ttl: Duration,
+}
+
+impl TokenKeys {
+    pub fn new(secret: &[u8], issuer: &str, ttl: Duration) -> Self {
+        // Pinned to HS256: `alg: none` and every other algorithm fail here.
+        let mut validation = Validation::new(Algorithm::HS256);
+        validation.set_issuer(&[issuer]);
+        validation.set_audience(&[issuer]);
+        validation.set_required_spec_claims(&["exp", "iat", "sub", "iss", "aud"]);
+        // Tokens are checked by the servers that issued them; allow for small
+        // clock differences between replicas only.
+        validation.leeway = 5;
+        Self {
+            encoding: EncodingKey::from_secret(secret),
+            decoding: DecodingKey::from_secret(secret),
+            validation,
+            issuer: issuer.to_owned(),
+            ttl,
+        }
+    }
+
+    pub fn issue(
+        &self,
+        user_id: Uuid,
+        session_id: Uuid,
+        role: Role,
+        now: DateTime<Utc>,
+    ) -> Result<String, AuthError> {
+        let claims = Claims {
+            sub: user_id,
+            sid: session_id,
+            role,
+            typ: ACCESS_TYPE.to_owned(),
+            iss: self.issuer.clone(),
+            aud: self.issuer.clone(),
+            iat: now.timestamp(),
+            exp: (now + self.ttl).timestamp(),
+            jti: Uuid::new_v4(),
+        };
+        jsonwebtoken::encode(&Header::new(Algorithm::HS256), &claims, &self.encoding)
+            .map_err(AuthError::internal)
+    }
+
+    /// The claims of a valid, unexpired access token signed by us.
+    pub fn verify(&self, token: &str) -> Result<Claims, AuthError> {
+        const INVALID: AuthError = AuthError::Unauthenticated("Invalid or expired access token");
+        let claims = jsonwebtoken::decode::<Claims>(token, &self.decoding, &self.validation)
+            .map_err(|_| INVALID)?
+            .claims;
+        if claims.typ != ACCESS_TYPE {
+            return Err(INVALID);
+        }
+        Ok(claims)
+    }
+}
+
+/// A fresh opaque refresh token: 64 bytes from the OS CSPRNG, hex-encoded.
+pub fn new_refresh_token() -> Result<String, AuthError> {
+    let mut bytes = [0u8; REFRESH_TOKEN_BYTES];
+    getrandom::fill(&mut bytes).map_err(|e| AuthError::internal(e.to_string()))?;
+    Ok(hex::encode(bytes))
+}
+
+/// What the database stores in place of a refresh token. A plain SHA-256 is
+/// enough: the token has 512 bits of entropy, so nothing can be guessed.
+pub fn hash_refresh_token(token: &str) -> String {
+    hex::encode(Sha256::digest(token.as_bytes()))
+}
+
+/// Cheap shape check, to refuse junk without touching the database.
+pub fn looks_like_refresh_token(token: &str) -> bool {
+    token.len() == REFRESH_TOKEN_BYTES * 2 && token.bytes().all(|b| b.is_ascii_hexdigit())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn keys() -> TokenKeys {
+        TokenKeys::new(
+            b"0123456789abcdef0123456789abcdef",
+            "test",
+            Duration::minutes(15),
+        )
+    }
+
+    #[test]
+    fn issued_tokens_verify_with_their_claims() {
+        let (user, session) = (Uuid::new_v4(), Uuid::new_v4());
+        let token = keys()
+            .issue(user, session, Role::Admin, Utc::now())
+            .unwrap();
+        let claims = keys().verify(&token).unwrap();
+        assert_eq!(
+            (claims.sub, claims.sid, claims.role),
+            (user, session, Role::Admin)
+        );
+        assert_eq!(claims.exp - claims.iat, 15 * 60);
+    }
+
+    #[test]
+    fn foreign_expired_and_mistyped_tokens_are_refused() {
+        let now = Utc::now();
+        let other = TokenKeys::new(
+            b"another-secret-another-secret-xx",
+            "test",
+            Duration::minutes(15),
+        );
+        let forged = other
+            .issue(Uuid::new_v4(), Uuid::new_v4(), Role::User, now)
+            .unwrap();
+        assert!(keys().verify(&forged).is_err());
+
+        let old = keys().issue(
+            Uuid::new_v4(),
+            Uuid::new_v4(),
+            Role::User,
+            now - Duration::hours(1),
+        );
+        assert!(keys().verify(&old.unwrap()).is_err());
+
+        let other_issuer = TokenKeys::new(
+            b"0123456789abcdef0123456789abcdef",
+            "elsewhere",
+            Duration::minutes(15),
+        );
+        let foreign = other_issuer
+            .issue(Uuid::new_v4(), Uuid::new_v4(), Role::User, now)
+            .unwrap();
+        assert!(keys().verify(&foreign).is_err());
+
+        let refresh = new_refresh_token().unwrap();
+        assert!(keys().verify(&refresh).is_err());
+    }
+
+    #[test]
+    fn refresh_tokens_are_128_hex_chars_and_unique() {
+        let (a, b) = (new_refresh_token().unwrap(), new_refresh_token().unwrap());
+        assert!(looks_like_refresh_token(&a));
+        assert_ne!(a, b);
+        assert_eq!(hash_refresh_token(&a).len(), 64);
+        assert!(!looks_like_refresh_token("not-a-token"));
+    }
+}

@@ -1,0 +1,185 @@
+//! Configuration, read from the environment (and `.env`) through clap, so that
+//! `service --help` documents every variable.
+
+use std::net::SocketAddr;
+use std::path::PathBuf;
+
+use chrono::Duration;
+
+/// Secrets shorter than this are refused in production: HS256 keys should carry
+/// at least as many bytes as the hash output.
+pub const MIN_SECRET_LEN: usize = 32;
+
+/// The placeholder shipped in `.env.example`; running production with it would
+/// let anyone who read the repository mint tokens.
+pub const EXAMPLE_SECRET: &str = "change-me-to-a-long-random-string-of-at-least-32-bytes";
+
+/// Used only in development when `SECRET_KEY` is unset, so a fresh clone runs.
+const DEVELOPMENT_SECRET: &str = "development-only-secret-key-not-for-production-use";
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum)]
+pub enum Environment {
+    Development,
+    Production,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum)]
+pub enum LogFormat {
+    Pretty,
+    Json,
+}
+
+#[derive(Clone, Debug, clap::Args)]
+pub struct Config {
+    /// `sqlite://path` (embedded, created when missing) or `postgres://...`.
+    #[arg(long, env = "DATABASE_URL", default_value = "sqlite://data/service.db")]
+    pub database_url: String,
+
+    /// Upper bound of pooled database connections.
+    #[arg(long, env = "DATABASE_MAX_CONNECTIONS", default_value_t = 10)]
+    pub database_max_connections: u32,
+
+    #[arg(long, env = "BIND_ADDR", default_value = "127.0.0.1:8000")]
+    pub bind_addr: SocketAddr,
+
+    /// HS256 signing key. Required in production (at least 32 bytes).
+    #[arg(long, env = "SECRET_KEY", hide_env_values = true)]
+    pub secret_key: Option<String>,
+
+    #[arg(long, env = "ENVIRONMENT", value_enum, default_value = "development")]
+    pub environment: Environment,
+
+    /// Directory of the built web client, served with an SPA fallback.
+    #[arg(long, env = "STATIC_DIR")]
+    pub static_dir: Option<PathBuf>,
+
+    #[arg(long, env = "ACCESS_TOKEN_EXPIRE_MINUTES", default_value_t = 15)]
+    pub access_token_expire_minutes: u32,
+
+    /// Session lifetime when the user asked to be remembered.
+    #[arg(long, env = "REFRESH_TOKEN_EXPIRE_DAYS", default_value_t = 30)]
+    pub refresh_token_expire_days: u32,
+
+    /// Session lifetime otherwise.
+    #[arg(long, env = "REFRESH_TOKEN_EXPIRE_HOURS", default_value_t = 24)]
+    pub refresh_token_expire_hours: u32,
+
+    #[arg(long, env = "BCRYPT_COST", default_value_t = 12,
+          value_parser = clap::value_parser!(u32).range(4..=31))]
+    pub bcrypt_cost: u32,
+
+    /// Comma-separated list of origins allowed by CORS (none by default).
+    #[arg(long, env = "CORS_ORIGINS", value_delimiter = ',', default_value = "")]
+    pub cors_origins: Vec<String>,
+
+    #[arg(long, env = "LOG_FORMAT", value_enum, default_value = "pretty")]
+    pub log_format: LogFormat,
+
+    /// Serve GraphiQL and allow introspection and suggestions. Defaults to on in
+    /// development and off in production.
+    #[arg(long, env = "GRAPHQL_PLAYGROUND")]
+    pub graphql_playground: Option<bool>,
+
+    /// Take the client address from the last `X-Forwarded-For` entry. Turn on
+    /// only behind a proxy that sets it (the bundled nginx does).
+    #[arg(long, env = "TRUST_FORWARDED_FOR", default_value_t = false)]
+    pub trust_forwarded_for: bool,
+
+    /// `iss` and `aud` of issued access tokens, checked on every request.
+    #[arg(long, env = "JWT_ISSUER", default_value = "auth-service")]
+    pub jwt_issuer: String,
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum ConfigError {
+    #[error("SECRET_KEY must be set in production")]
+    MissingSecret,
+    #[error("SECRET_KEY must be at least {MIN_SECRET_LEN} bytes in production")]
+    ShortSecret,
+    #[error(
+        "SECRET_KEY is the example value from .env.example; generate one (openssl rand -hex 32)"
+    )]
+    ExampleSecret,
+}
+
+impl Config {
+    /// The signing key, refusing weak keys in production.
+    pub fn secret(&self) -> Result<&str, ConfigError> {
+        let secret = self.secret_key.as_deref().filter(|s| !s.is_empty());
+        if self.environment == Environment::Development {
+            return Ok(secret.unwrap_or(DEVELOPMENT_SECRET));
+        }
+        match secret {
+            None => Err(ConfigError::MissingSecret),
+            Some(EXAMPLE_SECRET) => Err(ConfigError::ExampleSecret),
+            Some(s) if s.len() < MIN_SECRET_LEN => Err(ConfigError::ShortSecret),
+            Some(s) => Ok(s),
+        }
+    }
+
+    pub fn playground_enabled(&self) -> bool {
+        self.graphql_playground
+            .unwrap_or(self.environment == Environment::Development)
+    }
+
+    pub fn access_token_ttl(&self) -> Duration {
+        Duration::minutes(self.access_token_expire_minutes.into())
+    }
+
+    pub fn session_ttl(&self, remember_me: bool) -> Duration {
+        if remember_me {
+            Duration::days(self.refresh_token_expire_days.into())
+        } else {
+            Duration::hours(self.refresh_token_expire_hours.into())
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use clap::Parser;
+
+    #[derive(Parser)]
+    struct Cli {
+        #[command(flatten)]
+        config: Config,
+    }
+
+    fn config(args: &[&str]) -> Config {
+        Cli::try_parse_from(std::iter::once("service").chain(args.iter().copied()))
+            .unwrap()
+            .config
+    }
+
+    #[test]
+    fn production_refuses_weak_secrets() {
+        let prod = ["--environment", "production"];
+        assert!(matches!(
+            config(&prod).secret(),
+            Err(ConfigError::MissingSecret)
+        ));
+        let short = config(&[&prod[..], &["--secret-key", "short"]].concat());
+        assert!(matches!(short.secret(), Err(ConfigError::ShortSecret)));
+        let example = config(&[&prod[..], &["--secret-key", EXAMPLE_SECRET]].concat());
+        assert!(matches!(example.secret(), Err(ConfigError::ExampleSecret)));
+        let good_key = "k".repeat(MIN_SECRET_LEN);
+        let good = config(&[&prod[..], &["--secret-key", &good_key]].concat());
+        assert_eq!(good.secret().unwrap(), good_key);
+    }
+
+    #[test]
+    fn development_runs_without_a_secret() {
+        let dev = config(&["--environment", "development"]);
+        assert!(dev.secret().is_ok());
+        assert!(dev.playground_enabled());
+        assert!(!config(&["--environment", "production"]).playground_enabled());
+    }
+
+    #[test]
+    fn remember_me_selects_the_long_lifetime() {
+        let c = config(&[]);
+        assert_eq!(c.session_ttl(true), Duration::days(30));
+        assert_eq!(c.session_ttl(false), Duration::hours(24));
+    }
+}

@@ -1,0 +1,86 @@
+use async_graphql::{Context, Object, ResultExt};
+use uuid::Uuid;
+
+use super::context::{auth, current_user, request};
+use super::guard::RoleGuard;
+use super::types::{AuthPayload, LoginInput, RegisterInput, TokenPair, UserObject};
+use crate::auth as rules;
+use crate::storage::users::Role;
+
+pub struct Mutation;
+
+#[Object]
+impl Mutation {
+    /// Creates an account and signs it in (a 24-hour session).
+    async fn register(
+        &self,
+        ctx: &Context<'_>,
+        input: RegisterInput,
+    ) -> async_graphql::Result<AuthPayload> {
+        let input = rules::RegisterInput {
+            email: input.email,
+            username: input.username,
+            password: input.password,
+            full_name: input.full_name,
+        };
+        let signed_in = auth(ctx)
+            .register(input, &request(ctx).client)
+            .await
+            .extend()?;
+        Ok(signed_in.into())
+    }
+
+    /// Signs in with email and password.
+    async fn login(
+        &self,
+        ctx: &Context<'_>,
+        input: LoginInput,
+    ) -> async_graphql::Result<AuthPayload> {
+        let input = rules::LoginInput {
+            email: input.email,
+            password: input.password,
+            remember_me: input.remember_me,
+        };
+        let signed_in = auth(ctx)
+            .login(input, &request(ctx).client)
+            .await
+            .extend()?;
+        Ok(signed_in.into())
+    }
+
+    /// Trades a refresh token for a new pair; the old refresh token stops
+    /// working. Presenting an already rotated token ends the session.
+    async fn refresh_token(
+        &self,
+        ctx: &Context<'_>,
+        refresh_token: String,
+    ) -> async_graphql::Result<TokenPair> {
+        Ok(auth(ctx).refresh(&refresh_token).await.extend()?.into())
+    }
+
+    /// Ends the session of this refresh token. True if a session ended.
+    async fn logout(
+        &self,
+        ctx: &Context<'_>,
+        refresh_token: String,
+    ) -> async_graphql::Result<bool> {
+        auth(ctx).logout(&refresh_token).await.extend()
+    }
+
+    /// Activates or deactivates an account. Deactivation ends all of its
+    /// sessions at once. Admins only.
+    #[graphql(guard = "RoleGuard(Role::Admin)")]
+    async fn set_user_active(
+        &self,
+        ctx: &Context<'_>,
+        id: Uuid,
+        active: bool,
+    ) -> async_graphql::Result<UserObject> {
+        let actor = current_user(ctx).await?;
+        let user = auth(ctx)
+            .set_user_active(actor, id, active)
+            .await
+            .extend()?;
+        Ok(user.into())
+    }
+}

@@ -1,0 +1,28 @@
+use async_graphql::{Context, Object, ResultExt};
+
+use super::context::{auth, current_user};
+use super::guard::RoleGuard;
+use super::types::UserObject;
+use crate::storage::users::Role;
+
+pub struct Query;
+
+#[Object]
+impl Query {
+    /// The signed-in user.
+    async fn me(&self, ctx: &Context<'_>) -> async_graphql::Result<UserObject> {
+        Ok(current_user(ctx).await?.clone().into())
+    }
+
+    /// All accounts, oldest first. Admins only.
+    #[graphql(guard = "RoleGuard(Role::Admin)")]
+    async fn users(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(default = 50)] limit: i64,
+        #[graphql(default = 0)] offset: i64,
+    ) -> async_graphql::Result<Vec<UserObject>> {
+        let users = auth(ctx).list_users(limit, offset).await.extend()?;
+        Ok(users.into_iter().map(Into::into).collect())
+    }
+}

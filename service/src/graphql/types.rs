@@ -1,0 +1,109 @@
+use async_graphql::{Enum, InputObject, SimpleObject};
+use chrono::{DateTime, Utc};
+use uuid::Uuid;
+
+use crate::{auth, storage::users};
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Enum)]
+pub enum Role {
+    User,
+    Admin,
+}
+
+impl From<users::Role> for Role {
+    fn from(role: users::Role) -> Self {
+        match role {
+            users::Role::User => Self::User,
+            users::Role::Admin => Self::Admin,
+        }
+    }
+}
+
+/// An account. The password hash is never part of it.
+#[derive(SimpleObject)]
+#[graphql(name = "User")]
+pub struct UserObject {
+    pub id: Uuid,
+    /// Lower-cased at registration.
+    pub email: String,
+    pub username: String,
+    pub full_name: Option<String>,
+    pub role: Role,
+    pub is_active: bool,
+    pub max_chats: i32,
+    pub avatar_url: Option<String>,
+    pub created_at: DateTime<Utc>,
+    pub updated_at: DateTime<Utc>,
+}
+
+impl From<users::User> for UserObject {
+    fn from(u: users::User) -> Self {
+        Self {
+            id: u.id,
+            email: u.email,
+            username: u.username,
+            full_name: u.full_name,
+            role: u.role.into(),
+            is_active: u.is_active,
+            max_chats: u.max_chats,
+            avatar_url: u.avatar_url,
+            created_at: u.created_at,
+            updated_at: u.updated_at,
+        }
+    }
+}
+
+#[derive(InputObject)]
+pub struct RegisterInput {
+    pub email: String,
+    /// 3 to 50 letters, digits, `_`, `.` or `-`; unique regardless of case.
+    pub username: String,
+    /// At least 8 characters and at most 72 bytes (bcrypt's limit; longer
+    /// passwords are refused, never truncated).
+    pub password: String,
+    pub full_name: Option<String>,
+}
+
+#[derive(InputObject)]
+pub struct LoginInput {
+    pub email: String,
+    pub password: String,
+    /// Keep the session for 30 days instead of 24 hours.
+    #[graphql(default)]
+    pub remember_me: bool,
+}
+
+/// A signed-in user and their tokens.
+#[derive(SimpleObject)]
+pub struct AuthPayload {
+    pub user: UserObject,
+    /// Send as `Authorization: Bearer <accessToken>`; valid for 15 minutes.
+    pub access_token: String,
+    /// Trade for a new pair with `refreshToken`; each one works once.
+    pub refresh_token: String,
+}
+
+#[derive(SimpleObject)]
+pub struct TokenPair {
+    pub access_token: String,
+    pub refresh_token: String,
+}
+
+impl From<auth::Authenticated> for AuthPayload {
+    fn from(a: auth::Authenticated) -> Self {
+        Self {
+            user: a.user.into(),
+            access_token: a.tokens.access_token,
+            refresh_token: a.tokens.refresh_token,
+        }
+    }
+}
+
+impl From<auth::TokenPair> for TokenPair {
+    fn from(t: auth::TokenPair) -> Self {
+        Self {
+            access_token: t.access_token,
+            refresh_token: t.refresh_token,
+        }
+    }
+}

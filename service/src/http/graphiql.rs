@@ -1,0 +1,109 @@
+//! GraphiQL playground. Its JS/CSS are embedded at build time (see `build.rs`)
+//! rather than loaded from a CDN, so it works without internet access and
+//! under a `script-src 'self'` CSP.
+//!
+//! Wiring: `GET /graphql` shares its path with the GraphQL `POST` handler, so
+//! the caller routes [`page`] itself and merges [`routes`] for the assets:
+//!
+//! ```ignore
+//! Router::new()
+//!     .route("/graphql", get(graphiql::page).post(graphql_handler))
+//!     .merge(graphiql::routes())
+//! ```
+
+use axum::{
+    Router,
+    extract::Path,
+    http::{
+        StatusCode,
+        header::{CACHE_CONTROL, CONTENT_TYPE},
+    },
+    response::{IntoResponse, Response},
+    routing::get,
+};
+
+const HTML: &str = "text/html; charset=utf-8";
+
+#[cfg(graphiql_assets)]
+macro_rules! embed {
+    ($file:literal) => {
+        include_bytes!(concat!(env!("OUT_DIR"), "/graphiql/", $file)).as_slice()
+    };
+}
+
+/// `(file name, content type, body)` for everything under `/graphiql/`.
+#[cfg(graphiql_assets)]
+const ASSETS: &[(&str, &str, &[u8])] = &[
+    (
+        "react.production.min.js",
+        "text/javascript; charset=utf-8",
+        embed!("react.production.min.js"),
+    ),
+    (
+        "react-dom.production.min.js",
+        "text/javascript; charset=utf-8",
+        embed!("react-dom.production.min.js"),
+    ),
+    (
+        "graphiql.min.js",
+        "text/javascript; charset=utf-8",
+        embed!("graphiql.min.js"),
+    ),
+    (
+        "graphiql.min.css",
+        "text/css; charset=utf-8",
+        embed!("graphiql.min.css"),
+    ),
+    (
+        "init.js",
+        "text/javascript; charset=utf-8",
+        embed!("init.js"),
+    ),
+    ("index.html", HTML, embed!("index.html")),
+];
+#[cfg(not(graphiql_assets))]
+const ASSETS: &[(&str, &str, &[u8])] = &[];
+
+/// Shown instead of the playground when the service was built without npm.
+#[cfg(not(graphiql_assets))]
+const NOT_BUILT: &str = "<!doctype html>
+<html lang=\"en\"><head><meta charset=\"utf-8\"><title>GraphiQL not built</title></head>
+<body>
+<h1>GraphiQL assets were not built</h1>
+<p>This binary was built without the GraphiQL playground files.
+To include them, run <code>npm ci --prefix service/graphiql</code> and rebuild the service.</p>
+<p>The GraphQL API itself works: send <code>POST</code> requests to <code>/graphql</code>.</p>
+</body></html>
+";
+
+/// Asset routes (`GET /graphiql/{file}`). The page itself is [`page`].
+pub fn routes<S: Clone + Send + Sync + 'static>() -> Router<S> {
+    Router::new().route("/graphiql/{file}", get(asset))
+}
+
+/// The GraphiQL page for `GET /graphql`, or a 503 explaining how to build it.
+pub async fn page() -> impl IntoResponse {
+    #[cfg(graphiql_assets)]
+    let (status, body) = (StatusCode::OK, embed!("index.html"));
+    #[cfg(not(graphiql_assets))]
+    let (status, body) = (StatusCode::SERVICE_UNAVAILABLE, NOT_BUILT.as_bytes());
+    // no-cache: a rebuilt service must not keep serving a cached old page.
+    (
+        status,
+        [(CONTENT_TYPE, HTML), (CACHE_CONTROL, "no-cache")],
+        body,
+    )
+}
+
+async fn asset(Path(file): Path<String>) -> Response {
+    let Some(&(_, content_type, body)) = ASSETS.iter().find(|(name, ..)| *name == file) else {
+        return StatusCode::NOT_FOUND.into_response();
+    };
+    // The URLs are not versioned, so cache for a day rather than forever.
+    let cache = if content_type == HTML {
+        "no-cache"
+    } else {
+        "public, max-age=86400"
+    };
+    ([(CONTENT_TYPE, content_type), (CACHE_CONTROL, cache)], body).into_response()
+}

@@ -1,0 +1,122 @@
+use std::process::ExitCode;
+
+use clap::{Parser, Subcommand};
+use service::auth::SeedOutcome;
+use service::config::Config;
+use service::{App, graphql, http, telemetry};
+
+#[derive(Parser)]
+#[command(version, about)]
+struct Cli {
+    #[command(subcommand)]
+    command: Option<Command>,
+    #[command(flatten)]
+    config: Config,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Apply migrations and serve HTTP (the default).
+    Serve,
+    /// Apply pending database migrations and exit.
+    Migrate,
+    /// Create the first admin account, or report that it exists.
+    SeedAdmin {
+        #[arg(long, env = "FIRST_ADMIN_EMAIL")]
+        email: String,
+        #[arg(long, env = "FIRST_ADMIN_USERNAME", default_value = "admin")]
+        username: String,
+        #[arg(long, env = "FIRST_ADMIN_PASSWORD", hide_env_values = true)]
+        password: String,
+    },
+    /// Write the GraphQL schema (SDL) to stdout.
+    PrintSchema,
+}
+
+#[tokio::main]
+async fn main() -> ExitCode {
+    // A missing .env is normal; a malformed one is worth knowing about.
+    if let Err(err) = dotenvy::dotenv()
+        && !err.not_found()
+    {
+        eprintln!("error: could not read .env: {err}");
+        return ExitCode::FAILURE;
+    }
+    let cli = Cli::parse();
+    if matches!(cli.command, Some(Command::PrintSchema)) {
+        print!("{}", graphql::sdl());
+        return ExitCode::SUCCESS;
+    }
+    telemetry::init(cli.config.log_format);
+    match run(cli).await {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(err) => {
+            tracing::error!("{err:#}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+async fn run(cli: Cli) -> anyhow::Result<()> {
+    let config = cli.config;
+    match cli.command.unwrap_or(Command::Serve) {
+        Command::Serve => {
+            let app = App::build(&config).await?;
+            let listener = tokio::net::TcpListener::bind(config.bind_addr).await?;
+            tracing::info!(
+                addr = %listener.local_addr()?,
+                database = app.auth.database().engine(),
+                playground = config.playground_enabled(),
+                "listening"
+            );
+            http::serve(listener, app.router, shutdown_signal()).await?;
+            app.auth.database().close().await;
+            tracing::info!("stopped");
+        }
+        Command::Migrate => {
+            let db = service::storage::Database::connect(&config.database_url, 1)?;
+            db.migrate().await?;
+            println!("migrations applied ({})", db.engine());
+        }
+        Command::SeedAdmin {
+            email,
+            username,
+            password,
+        } => {
+            let app = App::build(&config).await?;
+            match app.auth.seed_admin(&email, &username, password).await? {
+                SeedOutcome::Created(user) => {
+                    println!("created admin {} <{}>", user.username, user.email)
+                }
+                SeedOutcome::Found(user) => {
+                    println!("admin already exists: {} <{}>", user.username, user.email)
+                }
+            }
+        }
+        Command::PrintSchema => unreachable!("handled before logging starts"),
+    }
+    Ok(())
+}
+
+/// Resolves on SIGTERM (orchestrators) or Ctrl-C (people).
+async fn shutdown_signal() {
+    let ctrl_c = async {
+        let _ = tokio::signal::ctrl_c().await;
+    };
+    #[cfg(unix)]
+    let terminate = async {
+        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(mut signal) => {
+                signal.recv().await;
+            }
+            Err(_) => std::future::pending().await,
+        }
+    };
+    #[cfg(not(unix))]
+    let terminate = std::future::pending::<()>();
+    tokio::select! {
+        () = ctrl_c => {},
+        () = terminate => {},
+    }
+    tracing::info!("shutting down; draining in-flight requests");
+}

@@ -1,0 +1,131 @@
+//! Persistence on PostgreSQL or embedded SQLite.
+//!
+//! Each query is written once: [`with_pool!`] expands the same `sqlx` call for
+//! both native pools, so the engines cannot drift apart and no value goes
+//! through `sqlx::Any` (which cannot carry UUIDs or timestamps).
+
+pub mod sessions;
+pub mod users;
+
+use std::str::FromStr;
+use std::time::Duration;
+
+use chrono::{DateTime, SubsecRound, Utc};
+use sqlx::postgres::{PgConnectOptions, PgPool, PgPoolOptions};
+use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePool, SqlitePoolOptions};
+
+static POSTGRES_MIGRATIONS: sqlx::migrate::Migrator = sqlx::migrate!("../migrations/postgres");
+static SQLITE_MIGRATIONS: sqlx::migrate::Migrator = sqlx::migrate!("../migrations/sqlite");
+
+/// How long a request waits for a pooled connection before failing, so a
+/// database outage turns into quick errors rather than piled-up requests.
+const ACQUIRE_TIMEOUT: Duration = Duration::from_secs(5);
+
+#[derive(Clone, Debug)]
+pub enum Database {
+    Postgres(PgPool),
+    Sqlite(SqlitePool),
+}
+
+/// Runs `$body` with `$pool` bound to whichever native pool `$db` holds.
+macro_rules! with_pool {
+    ($db:expr, |$pool:ident| $body:expr) => {
+        match $db {
+            $crate::storage::Database::Postgres($pool) => $body,
+            $crate::storage::Database::Sqlite($pool) => $body,
+        }
+    };
+}
+pub(crate) use with_pool;
+
+#[derive(Debug, thiserror::Error)]
+pub enum StorageError {
+    /// A unique index refused the write; holds the offending column's name.
+    #[error("unique constraint violated on {0}")]
+    Conflict(&'static str),
+    #[error(transparent)]
+    Database(#[from] sqlx::Error),
+    #[error(transparent)]
+    Migrate(#[from] sqlx::migrate::MigrateError),
+}
+
+impl Database {
+    /// Connects lazily: the service starts (and reports not-ready) while the
+    /// database is down, and recovers by itself when it returns.
+    pub fn connect(url: &str, max_connections: u32) -> Result<Self, StorageError> {
+        if url.starts_with("postgres://") || url.starts_with("postgresql://") {
+            let options = PgConnectOptions::from_str(url)?;
+            let pool = PgPoolOptions::new()
+                .max_connections(max_connections)
+                .acquire_timeout(ACQUIRE_TIMEOUT)
+                .connect_lazy_with(options);
+            Ok(Self::Postgres(pool))
+        } else {
+            let options = SqliteConnectOptions::from_str(url)?
+                .create_if_missing(true)
+                .foreign_keys(true)
+                // WAL lets readers proceed during a write; the busy timeout makes
+                // concurrent writers queue instead of failing with SQLITE_BUSY.
+                .journal_mode(SqliteJournalMode::Wal)
+                .busy_timeout(Duration::from_secs(10));
+            if let Some(dir) = options.get_filename().parent() {
+                if !dir.as_os_str().is_empty() {
+                    std::fs::create_dir_all(dir).map_err(sqlx::Error::Io)?;
+                }
+            }
+            let pool = SqlitePoolOptions::new()
+                .max_connections(max_connections)
+                .acquire_timeout(ACQUIRE_TIMEOUT)
+                .connect_lazy_with(options);
+            Ok(Self::Sqlite(pool))
+        }
+    }
+
+    pub fn engine(&self) -> &'static str {
+        match self {
+            Self::Postgres(_) => "postgres",
+            Self::Sqlite(_) => "sqlite",
+        }
+    }
+
+    pub async fn migrate(&self) -> Result<(), StorageError> {
+        match self {
+            Self::Postgres(pool) => POSTGRES_MIGRATIONS.run(pool).await?,
+            Self::Sqlite(pool) => SQLITE_MIGRATIONS.run(pool).await?,
+        }
+        Ok(())
+    }
+
+    /// A round trip to the database, for readiness checks.
+    pub async fn ping(&self) -> Result<(), StorageError> {
+        with_pool!(self, |pool| {
+            sqlx::query("SELECT 1").execute(pool).await.map(|_| ())
+        })?;
+        Ok(())
+    }
+
+    pub async fn close(&self) {
+        with_pool!(self, |pool| pool.close().await)
+    }
+}
+
+/// The current time at the precision both engines store (PostgreSQL keeps
+/// microseconds), so a value written and read back compares equal.
+pub fn now() -> DateTime<Utc> {
+    Utc::now().trunc_subsecs(6)
+}
+
+/// Turns a unique-index violation into [`StorageError::Conflict`] naming the
+/// column, whichever engine reported it (PostgreSQL names the index, SQLite
+/// the column or index in its message).
+fn classify(err: sqlx::Error, columns: &[&'static str]) -> StorageError {
+    if let sqlx::Error::Database(db) = &err {
+        if db.is_unique_violation() {
+            let detail = db.constraint().unwrap_or_else(|| db.message());
+            if let Some(column) = columns.iter().find(|c| detail.contains(*c)) {
+                return StorageError::Conflict(column);
+            }
+        }
+    }
+    StorageError::Database(err)
+}

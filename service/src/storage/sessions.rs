@@ -1,0 +1,133 @@
+//! The `sessions` table: one row per signed-in device, holding only the
+//! SHA-256 of its current refresh token (and of the one before, for reuse
+//! detection).
+
+use chrono::{DateTime, Utc};
+use uuid::Uuid;
+
+use super::{Database, StorageError, now, with_pool};
+
+#[derive(Clone, Debug, sqlx::FromRow)]
+pub struct Session {
+    pub id: Uuid,
+    pub user_id: Uuid,
+    pub refresh_token_hash: String,
+    pub previous_token_hash: Option<String>,
+    pub rotated_at: Option<DateTime<Utc>>,
+    pub device_info: Option<String>,
+    pub ip_address: Option<String>,
+    pub expires_at: DateTime<Utc>,
+    pub created_at: DateTime<Utc>,
+}
+
+pub struct NewSession<'a> {
+    pub user_id: Uuid,
+    pub refresh_token_hash: &'a str,
+    pub device_info: Option<&'a str>,
+    pub ip_address: Option<&'a str>,
+    pub expires_at: DateTime<Utc>,
+}
+
+pub async fn insert(db: &Database, new: &NewSession<'_>) -> Result<Session, StorageError> {
+    Ok(with_pool!(db, |pool| {
+        sqlx::query_as::<_, Session>(
+            "INSERT INTO sessions (id, user_id, refresh_token_hash, device_info, ip_address, expires_at, created_at)
+             VALUES ($1, $2, $3, $4, $5, $6, $7)
+             RETURNING *",
+        )
+        .bind(Uuid::new_v4())
+        .bind(new.user_id)
+        .bind(new.refresh_token_hash)
+        .bind(new.device_info)
+        .bind(new.ip_address)
+        .bind(new.expires_at)
+        .bind(now())
+        .fetch_one(pool)
+        .await
+    })?)
+}
+
+/// Swaps the live refresh token of an unexpired session in one statement.
+///
+/// The `WHERE` on the old hash makes this a compare-and-swap: of concurrent
+/// calls with the same token, the first to write wins and the others match no
+/// row, on PostgreSQL (row lock, then re-check) and SQLite (one writer) alike.
+pub async fn rotate(
+    db: &Database,
+    old_hash: &str,
+    new_hash: &str,
+) -> Result<Option<Session>, StorageError> {
+    let at = now();
+    Ok(with_pool!(db, |pool| {
+        sqlx::query_as::<_, Session>(
+            "UPDATE sessions
+             SET refresh_token_hash = $2, previous_token_hash = $1, rotated_at = $3
+             WHERE refresh_token_hash = $1 AND expires_at > $3
+             RETURNING *",
+        )
+        .bind(old_hash)
+        .bind(new_hash)
+        .bind(at)
+        .fetch_optional(pool)
+        .await
+    })?)
+}
+
+/// The session whose refresh token was most recently rotated away from `hash`.
+pub async fn find_by_previous_hash(
+    db: &Database,
+    hash: &str,
+) -> Result<Option<Session>, StorageError> {
+    Ok(with_pool!(db, |pool| {
+        sqlx::query_as::<_, Session>("SELECT * FROM sessions WHERE previous_token_hash = $1")
+            .bind(hash)
+            .fetch_optional(pool)
+            .await
+    })?)
+}
+
+/// Deletes the session whose live refresh token has this hash; true if one did.
+pub async fn delete_by_hash(db: &Database, hash: &str) -> Result<bool, StorageError> {
+    let result = with_pool!(db, |pool| {
+        sqlx::query("DELETE FROM sessions WHERE refresh_token_hash = $1")
+            .bind(hash)
+            .execute(pool)
+            .await
+            .map(|r| r.rows_affected())
+    })?;
+    Ok(result > 0)
+}
+
+pub async fn delete(db: &Database, id: Uuid) -> Result<(), StorageError> {
+    with_pool!(db, |pool| {
+        sqlx::query("DELETE FROM sessions WHERE id = $1")
+            .bind(id)
+            .execute(pool)
+            .await
+            .map(|_| ())
+    })?;
+    Ok(())
+}
+
+/// Ends every session of a user (deactivation).
+pub async fn delete_for_user(db: &Database, user_id: Uuid) -> Result<u64, StorageError> {
+    Ok(with_pool!(db, |pool| {
+        sqlx::query("DELETE FROM sessions WHERE user_id = $1")
+            .bind(user_id)
+            .execute(pool)
+            .await
+            .map(|r| r.rows_affected())
+    })?)
+}
+
+/// Drops a user's expired sessions, so the table does not grow without bound.
+pub async fn delete_expired_for_user(db: &Database, user_id: Uuid) -> Result<u64, StorageError> {
+    Ok(with_pool!(db, |pool| {
+        sqlx::query("DELETE FROM sessions WHERE user_id = $1 AND expires_at <= $2")
+            .bind(user_id)
+            .bind(now())
+            .execute(pool)
+            .await
+            .map(|r| r.rows_affected())
+    })?)
+}
