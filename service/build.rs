@@ -31,9 +31,10 @@ fn graphiql_assets() {
     println!("cargo::rustc-check-cfg=cfg(graphiql_assets)");
     println!("cargo:rerun-if-changed=graphiql/index.html");
     println!("cargo:rerun-if-changed=graphiql/init.js");
-    // While this file does not exist Cargo reruns the script on every build,
+    // While these files do not exist Cargo reruns the script on every build,
     // which is what picks up a manual `npm ci` after a build without npm.
     println!("cargo:rerun-if-changed=graphiql/node_modules/graphiql/package.json");
+    println!("cargo:rerun-if-changed=graphiql/node_modules/.package-lock.json");
 
     let dir =
         PathBuf::from(env::var_os("CARGO_MANIFEST_DIR").expect("set by cargo")).join("graphiql");

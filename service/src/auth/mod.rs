@@ -307,7 +307,7 @@ impl Auth {
                     .ip_address
                     .as_deref()
                     .map(|ip| truncate_chars(ip, MAX_IP_CHARS)),
-                expires_at: now() + lifetime,
+                lifetime,
             },
         )
         .await?;

@@ -30,9 +30,13 @@ impl PasswordHasher {
         Ok(hasher)
     }
 
+    // `Password` holds at most 72 bytes, all of which bcrypt reads. (The
+    // crate's `non_truncating_*` variants count the C-style NUL terminator
+    // too and would refuse a 72-byte password, although only the terminator
+    // is dropped from it.)
     pub async fn hash(&self, password: &Password) -> Result<String, AuthError> {
         let (cost, password) = (self.cost, password.clone());
-        self.blocking(move || bcrypt::non_truncating_hash(password.expose(), cost))
+        self.blocking(move || bcrypt::hash(password.expose(), cost))
             .await
     }
 
@@ -43,7 +47,7 @@ impl PasswordHasher {
         let hash: Arc<str> = hash.map_or_else(|| self.dummy_hash.clone(), Arc::from);
         let password = password.clone();
         let matches = self
-            .blocking(move || bcrypt::non_truncating_verify(password.expose(), &hash))
+            .blocking(move || bcrypt::verify(password.expose(), &hash))
             .await?;
         Ok(known && matches)
     }

@@ -24,48 +24,33 @@ use axum::{
 
 const HTML: &str = "text/html; charset=utf-8";
 
+/// `(file name, content type, body)` of every file under `/graphiql/`.
+/// Empty when build.rs found no assets (npm missing or offline).
 #[cfg(graphiql_assets)]
-macro_rules! embed {
-    ($file:literal) => {
-        include_bytes!(concat!(env!("OUT_DIR"), "/graphiql/", $file)).as_slice()
-    };
-}
-
-/// `(file name, content type, body)` for everything under `/graphiql/`.
-#[cfg(graphiql_assets)]
-const ASSETS: &[(&str, &str, &[u8])] = &[
-    (
-        "react.production.min.js",
-        "text/javascript; charset=utf-8",
-        embed!("react.production.min.js"),
-    ),
-    (
-        "react-dom.production.min.js",
-        "text/javascript; charset=utf-8",
-        embed!("react-dom.production.min.js"),
-    ),
-    (
-        "graphiql.min.js",
-        "text/javascript; charset=utf-8",
-        embed!("graphiql.min.js"),
-    ),
-    (
-        "graphiql.min.css",
-        "text/css; charset=utf-8",
-        embed!("graphiql.min.css"),
-    ),
-    (
-        "init.js",
-        "text/javascript; charset=utf-8",
-        embed!("init.js"),
-    ),
-    ("index.html", HTML, embed!("index.html")),
-];
+const ASSETS: &[(&str, &str, &[u8])] = {
+    macro_rules! embed {
+        ($file:literal, $content_type:expr) => {
+            (
+                $file,
+                $content_type,
+                include_bytes!(concat!(env!("OUT_DIR"), "/graphiql/", $file)),
+            )
+        };
+    }
+    const JS: &str = "text/javascript; charset=utf-8";
+    &[
+        embed!("react.production.min.js", JS),
+        embed!("react-dom.production.min.js", JS),
+        embed!("graphiql.min.js", JS),
+        embed!("graphiql.min.css", "text/css; charset=utf-8"),
+        embed!("init.js", JS),
+        embed!("index.html", HTML),
+    ]
+};
 #[cfg(not(graphiql_assets))]
 const ASSETS: &[(&str, &str, &[u8])] = &[];
 
-/// Shown instead of the playground when the service was built without npm.
-#[cfg(not(graphiql_assets))]
+/// Served instead of the playground by a binary built without the assets.
 const NOT_BUILT: &str = "<!doctype html>
 <html lang=\"en\"><head><meta charset=\"utf-8\"><title>GraphiQL not built</title></head>
 <body>
@@ -83,11 +68,11 @@ pub fn routes<S: Clone + Send + Sync + 'static>() -> Router<S> {
 
 /// The GraphiQL page for `GET /graphql`, or a 503 explaining how to build it.
 pub async fn page() -> impl IntoResponse {
-    #[cfg(graphiql_assets)]
-    let (status, body) = (StatusCode::OK, embed!("index.html"));
-    #[cfg(not(graphiql_assets))]
-    let (status, body) = (StatusCode::SERVICE_UNAVAILABLE, NOT_BUILT.as_bytes());
-    // no-cache: a rebuilt service must not keep serving a cached old page.
+    let (status, body) = match find("index.html") {
+        Some((_, body)) => (StatusCode::OK, body),
+        None => (StatusCode::SERVICE_UNAVAILABLE, NOT_BUILT.as_bytes()),
+    };
+    // no-cache: after a rebuild the browser must pick up the new page.
     (
         status,
         [(CONTENT_TYPE, HTML), (CACHE_CONTROL, "no-cache")],
@@ -96,7 +81,7 @@ pub async fn page() -> impl IntoResponse {
 }
 
 async fn asset(Path(file): Path<String>) -> Response {
-    let Some(&(_, content_type, body)) = ASSETS.iter().find(|(name, ..)| *name == file) else {
+    let Some((content_type, body)) = find(&file) else {
         return StatusCode::NOT_FOUND.into_response();
     };
     // The URLs are not versioned, so cache for a day rather than forever.
@@ -106,4 +91,11 @@ async fn asset(Path(file): Path<String>) -> Response {
         "public, max-age=86400"
     };
     ([(CONTENT_TYPE, content_type), (CACHE_CONTROL, cache)], body).into_response()
+}
+
+fn find(file: &str) -> Option<(&'static str, &'static [u8])> {
+    ASSETS
+        .iter()
+        .find(|(name, ..)| *name == file)
+        .map(|&(_, content_type, body)| (content_type, body))
 }

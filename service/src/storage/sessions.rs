@@ -2,7 +2,7 @@
 //! SHA-256 of its current refresh token (and of the one before, for reuse
 //! detection).
 
-use chrono::{DateTime, Utc};
+use chrono::{DateTime, Duration, Utc};
 use uuid::Uuid;
 
 use super::{Database, StorageError, now, with_pool};
@@ -25,10 +25,12 @@ pub struct NewSession<'a> {
     pub refresh_token_hash: &'a str,
     pub device_info: Option<&'a str>,
     pub ip_address: Option<&'a str>,
-    pub expires_at: DateTime<Utc>,
+    /// Fixed at creation: rotating the refresh token does not extend it.
+    pub lifetime: Duration,
 }
 
 pub async fn insert(db: &Database, new: &NewSession<'_>) -> Result<Session, StorageError> {
+    let created = now();
     Ok(with_pool!(db, |pool| {
         sqlx::query_as::<_, Session>(
             "INSERT INTO sessions (id, user_id, refresh_token_hash, device_info, ip_address, expires_at, created_at)
@@ -40,8 +42,8 @@ pub async fn insert(db: &Database, new: &NewSession<'_>) -> Result<Session, Stor
         .bind(new.refresh_token_hash)
         .bind(new.device_info)
         .bind(new.ip_address)
-        .bind(new.expires_at)
-        .bind(now())
+        .bind(created + new.lifetime)
+        .bind(created)
         .fetch_one(pool)
         .await
     })?)
@@ -129,5 +131,17 @@ pub async fn delete_expired_for_user(db: &Database, user_id: Uuid) -> Result<u64
             .execute(pool)
             .await
             .map(|r| r.rows_affected())
+    })?)
+}
+
+/// A user's sessions, newest first.
+pub async fn list_for_user(db: &Database, user_id: Uuid) -> Result<Vec<Session>, StorageError> {
+    Ok(with_pool!(db, |pool| {
+        sqlx::query_as::<_, Session>(
+            "SELECT * FROM sessions WHERE user_id = $1 ORDER BY created_at DESC",
+        )
+        .bind(user_id)
+        .fetch_all(pool)
+        .await
     })?)
 }

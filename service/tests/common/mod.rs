@@ -1,0 +1,305 @@
+//! `TestApp`: the real service on an ephemeral port, over a fresh database of
+//! either engine, dropped when the test ends.
+
+#![allow(dead_code)] // each test binary uses a different subset
+
+use std::net::SocketAddr;
+use std::path::PathBuf;
+use std::str::FromStr;
+
+use serde_json::{Value, json};
+use service::App;
+use service::auth::Auth;
+use service::config::{Config, Environment, LogFormat};
+use service::storage::Database;
+use sqlx::postgres::{PgConnectOptions, PgConnection};
+use sqlx::{ConnectOptions, Connection};
+use uuid::Uuid;
+
+pub const PASSWORD: &str = "correct horse battery";
+pub const TEST_SECRET: &str = "test-secret-key-that-is-long-enough-for-hs256";
+
+#[derive(Clone, Copy, Debug)]
+pub enum Engine {
+    Postgres,
+    Sqlite,
+}
+
+/// Generates, for each named `async fn(Engine)`, one test per engine:
+/// `name::postgres` and `name::sqlite`.
+#[macro_export]
+macro_rules! on_both_engines {
+    ($($name:ident),* $(,)?) => {$(
+        mod $name {
+            #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+            async fn postgres() {
+                super::$name($crate::common::Engine::Postgres).await
+            }
+            #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+            async fn sqlite() {
+                super::$name($crate::common::Engine::Sqlite).await
+            }
+        }
+    )*};
+}
+
+/// The documented defaults, spelled out so that nothing in this process's
+/// environment leaks in, with a cheap bcrypt cost and an ephemeral port.
+pub fn test_config() -> Config {
+    Config {
+        database_url: String::new(),
+        database_max_connections: 5,
+        bind_addr: "127.0.0.1:0".parse().unwrap(),
+        secret_key: Some(TEST_SECRET.into()),
+        environment: Environment::Development,
+        static_dir: None,
+        access_token_expire_minutes: 15,
+        refresh_token_expire_days: 30,
+        refresh_token_expire_hours: 24,
+        bcrypt_cost: 4,
+        cors_origins: Vec::new(),
+        log_format: LogFormat::Pretty,
+        graphql_playground: None,
+        trust_forwarded_for: false,
+        jwt_issuer: "auth-service".into(),
+    }
+}
+
+pub struct TestApp {
+    pub addr: SocketAddr,
+    pub http: reqwest::Client,
+    pub db: Database,
+    pub auth: Auth,
+    _database: TestDatabase,
+}
+
+impl TestApp {
+    pub async fn spawn(engine: Engine) -> Self {
+        Self::spawn_with(engine, |_| {}).await
+    }
+
+    pub async fn spawn_with(engine: Engine, configure: impl FnOnce(&mut Config)) -> Self {
+        let database = TestDatabase::create(engine).await;
+        let mut config = test_config();
+        config.database_url = database.url.clone();
+        configure(&mut config);
+
+        let app = App::build(&config).await.expect("the app builds");
+        let listener = tokio::net::TcpListener::bind(config.bind_addr)
+            .await
+            .unwrap();
+        let addr = listener.local_addr().unwrap();
+        tokio::spawn(service::http::serve(
+            listener,
+            app.router,
+            std::future::pending(),
+        ));
+        Self {
+            addr,
+            http: reqwest::Client::new(),
+            db: app.auth.database().clone(),
+            auth: app.auth,
+            _database: database,
+        }
+    }
+
+    pub fn url(&self, path: &str) -> String {
+        format!("http://{}{}", self.addr, path)
+    }
+
+    /// Posts one GraphQL operation; returns the whole JSON reply.
+    pub async fn gql(&self, query: &str, variables: Value, token: Option<&str>) -> Value {
+        let mut request = self
+            .http
+            .post(self.url("/graphql"))
+            .json(&json!({ "query": query, "variables": variables }));
+        if let Some(token) = token {
+            request = request.bearer_auth(token);
+        }
+        let response = request.send().await.expect("the service answers");
+        assert!(response.status().is_success(), "HTTP {}", response.status());
+        response.json().await.expect("a JSON reply")
+    }
+
+    pub async fn register(&self, email: &str, username: &str, password: &str) -> Value {
+        self.gql(
+            "mutation($input: RegisterInput!) { register(input: $input) {
+                user { id email username fullName role isActive createdAt updatedAt }
+                accessToken refreshToken } }",
+            json!({ "input": { "email": email, "username": username,
+                               "password": password, "fullName": "Test User" } }),
+            None,
+        )
+        .await
+    }
+
+    /// Registers a user and returns `register`'s payload, failing on errors.
+    pub async fn register_ok(&self, email: &str, username: &str) -> Value {
+        let reply = self.register(email, username, PASSWORD).await;
+        assert_no_errors(&reply);
+        reply["data"]["register"].clone()
+    }
+
+    pub async fn login(&self, email: &str, password: &str, remember_me: bool) -> Value {
+        self.gql(
+            "mutation($input: LoginInput!) { login(input: $input) {
+                user { id email role } accessToken refreshToken } }",
+            json!({ "input": { "email": email, "password": password, "rememberMe": remember_me } }),
+            None,
+        )
+        .await
+    }
+
+    pub async fn refresh(&self, refresh_token: &str) -> Value {
+        self.gql(
+            "mutation($t: String!) { refreshToken(refreshToken: $t) { accessToken refreshToken } }",
+            json!({ "t": refresh_token }),
+            None,
+        )
+        .await
+    }
+
+    pub async fn me(&self, token: Option<&str>) -> Value {
+        self.gql("{ me { id email username role } }", json!({}), token)
+            .await
+    }
+
+    /// Creates an admin through the same path as `service seed-admin`, signs
+    /// it in, and returns its access token.
+    pub async fn admin_token(&self) -> String {
+        self.auth
+            .seed_admin("admin@example.org", "admin", PASSWORD.into())
+            .await
+            .expect("seeding the admin");
+        let reply = self.login("admin@example.org", PASSWORD, false).await;
+        assert_no_errors(&reply);
+        reply["data"]["login"]["accessToken"]
+            .as_str()
+            .unwrap()
+            .to_owned()
+    }
+
+    pub async fn count(&self, table: &str) -> i64 {
+        let sql = sqlx::AssertSqlSafe(format!("SELECT COUNT(*) FROM {table}"));
+        match &self.db {
+            Database::Postgres(pool) => sqlx::query_scalar(sql).fetch_one(pool).await,
+            Database::Sqlite(pool) => sqlx::query_scalar(sql).fetch_one(pool).await,
+        }
+        .unwrap()
+    }
+
+    /// Runs a statement directly, to arrange states tests cannot reach through
+    /// the API in reasonable time (an old rotation, an expired session).
+    pub async fn execute(&self, sql: &'static str) -> Result<u64, sqlx::Error> {
+        match &self.db {
+            Database::Postgres(pool) => sqlx::query(sql)
+                .execute(pool)
+                .await
+                .map(|r| r.rows_affected()),
+            Database::Sqlite(pool) => sqlx::query(sql)
+                .execute(pool)
+                .await
+                .map(|r| r.rows_affected()),
+        }
+    }
+}
+
+pub fn assert_no_errors(reply: &Value) {
+    assert!(
+        reply.get("errors").is_none(),
+        "unexpected errors: {reply:#}"
+    );
+}
+
+/// The `extensions.code` of the first error, and its `field` if any.
+pub fn error_code(reply: &Value) -> (String, Option<String>) {
+    let error = &reply["errors"][0];
+    let code = error["extensions"]["code"]
+        .as_str()
+        .unwrap_or_else(|| panic!("expected an error with a code, got {reply:#}"));
+    let field = error["extensions"]["field"].as_str().map(str::to_owned);
+    (code.to_owned(), field)
+}
+
+/// A database of its own for one test, removed when the test ends.
+pub struct TestDatabase {
+    pub url: String,
+    engine: Engine,
+    name: String,
+}
+
+/// The server that holds per-test PostgreSQL databases.
+pub fn postgres_admin_url() -> String {
+    std::env::var("TEST_DATABASE_URL")
+        .unwrap_or_else(|_| "postgres://postgres@127.0.0.1:5432/postgres".into())
+}
+
+impl TestDatabase {
+    pub async fn create(engine: Engine) -> Self {
+        let name = format!("authsvc_test_{}", Uuid::new_v4().simple());
+        match engine {
+            Engine::Postgres => {
+                let admin_url = postgres_admin_url();
+                let mut conn = PgConnection::connect(&admin_url).await.unwrap_or_else(|err| {
+                    panic!(
+                        "\n\nPostgreSQL is not reachable at {admin_url}: {err}\n\
+                         The tests need a PostgreSQL server. Start one, for example\n  \
+                         pg_ctlcluster 15 main start            (Debian)\n  \
+                         docker run -d -p 5432:5432 -e POSTGRES_HOST_AUTH_METHOD=trust postgres:16\n\
+                         or point TEST_DATABASE_URL at a server where this user may create databases.\n"
+                    )
+                });
+                sqlx::query(sqlx::AssertSqlSafe(format!("CREATE DATABASE {name}")))
+                    .execute(&mut conn)
+                    .await
+                    .expect("creating the test database");
+                let url = PgConnectOptions::from_str(&admin_url)
+                    .unwrap()
+                    .database(&name)
+                    .to_url_lossy()
+                    .to_string();
+                Self { url, engine, name }
+            }
+            Engine::Sqlite => {
+                let path = std::env::temp_dir().join(format!("{name}.db"));
+                Self {
+                    url: format!("sqlite://{}", path.display()),
+                    engine,
+                    name: path.display().to_string(),
+                }
+            }
+        }
+    }
+}
+
+impl Drop for TestDatabase {
+    fn drop(&mut self) {
+        match self.engine {
+            Engine::Sqlite => {
+                for suffix in ["", "-wal", "-shm"] {
+                    let _ = std::fs::remove_file(PathBuf::from(format!("{}{suffix}", self.name)));
+                }
+            }
+            Engine::Postgres => {
+                // Drop runs inside the test's runtime, which cannot be blocked
+                // on; a short-lived thread with its own runtime can.
+                let name = self.name.clone();
+                let _ = std::thread::spawn(move || {
+                    let runtime = tokio::runtime::Builder::new_current_thread()
+                        .enable_all()
+                        .build()
+                        .unwrap();
+                    runtime.block_on(async {
+                        if let Ok(mut conn) = PgConnection::connect(&postgres_admin_url()).await {
+                            let sql = format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)");
+                            let _ = sqlx::query(sqlx::AssertSqlSafe(sql))
+                                .execute(&mut conn)
+                                .await;
+                        }
+                    });
+                })
+                .join();
+            }
+        }
+    }
+}
