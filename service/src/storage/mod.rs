@@ -28,6 +28,9 @@ pub enum Database {
 }
 
 /// Runs `$body` with `$pool` bound to whichever native pool `$db` holds.
+/// Exported for the integration tests, which inspect both engines alike.
+#[doc(hidden)]
+#[macro_export]
 macro_rules! with_pool {
     ($db:expr, |$pool:ident| $body:expr) => {
         match $db {
@@ -36,7 +39,7 @@ macro_rules! with_pool {
         }
     };
 }
-pub(crate) use with_pool;
+pub use with_pool;
 
 #[derive(Debug, thiserror::Error)]
 pub enum StorageError {
@@ -68,10 +71,10 @@ impl Database {
                 // concurrent writers queue instead of failing with SQLITE_BUSY.
                 .journal_mode(SqliteJournalMode::Wal)
                 .busy_timeout(Duration::from_secs(10));
-            if let Some(dir) = options.get_filename().parent() {
-                if !dir.as_os_str().is_empty() {
-                    std::fs::create_dir_all(dir).map_err(sqlx::Error::Io)?;
-                }
+            if let Some(dir) = options.get_filename().parent()
+                && !dir.as_os_str().is_empty()
+            {
+                std::fs::create_dir_all(dir).map_err(sqlx::Error::Io)?;
             }
             let pool = SqlitePoolOptions::new()
                 .max_connections(max_connections)
@@ -119,12 +122,12 @@ pub fn now() -> DateTime<Utc> {
 /// column, whichever engine reported it (PostgreSQL names the index, SQLite
 /// the column or index in its message).
 fn classify(err: sqlx::Error, columns: &[&'static str]) -> StorageError {
-    if let sqlx::Error::Database(db) = &err {
-        if db.is_unique_violation() {
-            let detail = db.constraint().unwrap_or_else(|| db.message());
-            if let Some(column) = columns.iter().find(|c| detail.contains(*c)) {
-                return StorageError::Conflict(column);
-            }
+    if let sqlx::Error::Database(db) = &err
+        && db.is_unique_violation()
+    {
+        let detail = db.constraint().unwrap_or_else(|| db.message());
+        if let Some(column) = columns.iter().find(|c| detail.contains(*c)) {
+            return StorageError::Conflict(column);
         }
     }
     StorageError::Database(err)

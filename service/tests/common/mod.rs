@@ -181,10 +181,9 @@ impl TestApp {
 
     pub async fn count(&self, table: &str) -> i64 {
         let sql = sqlx::AssertSqlSafe(format!("SELECT COUNT(*) FROM {table}"));
-        match &self.db {
-            Database::Postgres(pool) => sqlx::query_scalar(sql).fetch_one(pool).await,
-            Database::Sqlite(pool) => sqlx::query_scalar(sql).fetch_one(pool).await,
-        }
+        service::with_pool!(&self.db, |pool| sqlx::query_scalar(sql)
+            .fetch_one(pool)
+            .await)
         .unwrap()
     }
 

@@ -1,0 +1,190 @@
+//! The plain-HTTP side of the service: health, GraphiQL, limits, static
+//! files, production settings. The engine does not matter here: SQLite.
+
+mod common;
+
+use common::{Engine, TestApp, error_code, test_config};
+use serde_json::{Value, json};
+use service::App;
+use service::config::Environment;
+
+#[tokio::test]
+async fn health_and_readiness() {
+    let app = TestApp::spawn(Engine::Sqlite).await;
+    let live = app.http.get(app.url("/health")).send().await.unwrap();
+    assert_eq!(live.status(), 200);
+    assert_eq!(
+        live.json::<Value>().await.unwrap(),
+        json!({ "status": "ok" })
+    );
+    let ready = app.http.get(app.url("/health/ready")).send().await.unwrap();
+    assert_eq!(ready.status(), 200);
+    assert_eq!(ready.json::<Value>().await.unwrap()["status"], "ready");
+}
+
+#[tokio::test]
+async fn graphiql_is_served_from_the_service_itself() {
+    let app = TestApp::spawn(Engine::Sqlite).await;
+    let page = app.http.get(app.url("/graphql")).send().await.unwrap();
+    assert_eq!(
+        page.status(),
+        200,
+        "GraphiQL assets missing? run `npm ci --prefix service/graphiql`"
+    );
+    assert!(
+        page.headers()["content-type"]
+            .to_str()
+            .unwrap()
+            .starts_with("text/html")
+    );
+    let html = page.text().await.unwrap();
+    assert!(!html.contains("://cdn") && !html.contains("unpkg") && !html.contains("jsdelivr"));
+    for asset in [
+        "/graphiql/graphiql.min.js",
+        "/graphiql/graphiql.min.css",
+        "/graphiql/init.js",
+    ] {
+        assert!(html.contains(asset), "page does not load {asset}");
+        let reply = app.http.get(app.url(asset)).send().await.unwrap();
+        assert_eq!(reply.status(), 200, "{asset}");
+        assert!(!reply.bytes().await.unwrap().is_empty(), "{asset}");
+    }
+    // Introspection works in development, so the playground can show the docs.
+    let reply = app
+        .gql("{ __schema { queryType { name } } }", json!({}), None)
+        .await;
+    assert_eq!(reply["data"]["__schema"]["queryType"]["name"], "Query");
+}
+
+#[tokio::test]
+async fn production_hides_the_playground_and_introspection() {
+    let app =
+        TestApp::spawn_with(Engine::Sqlite, |c| c.environment = Environment::Production).await;
+    let page = app.http.get(app.url("/graphql")).send().await.unwrap();
+    assert_eq!(
+        page.status(),
+        405,
+        "GET /graphql serves nothing in production"
+    );
+    let reply = app
+        .gql("{ __schema { queryType { name } } }", json!({}), None)
+        .await;
+    assert!(
+        reply["data"]["__schema"].is_null(),
+        "introspection is off: {reply}"
+    );
+    // No "did you mean" hints that map the schema for an attacker.
+    let reply = app.gql("{ mee { id } }", json!({}), None).await;
+    let message = reply["errors"][0]["message"].as_str().unwrap();
+    assert!(!message.contains("Did you mean"), "{message}");
+    // And GRAPHQL_PLAYGROUND turns it back on explicitly.
+    let app = TestApp::spawn_with(Engine::Sqlite, |c| {
+        c.environment = Environment::Production;
+        c.graphql_playground = Some(true);
+    })
+    .await;
+    assert_eq!(
+        app.http
+            .get(app.url("/graphql"))
+            .send()
+            .await
+            .unwrap()
+            .status(),
+        200
+    );
+}
+
+#[tokio::test]
+async fn production_refuses_to_start_with_a_weak_secret() {
+    for secret in [None, Some("short"), Some(service::config::EXAMPLE_SECRET)] {
+        let database = common::TestDatabase::create(Engine::Sqlite).await;
+        let mut config = test_config();
+        config.database_url = database.url.clone();
+        config.environment = Environment::Production;
+        config.secret_key = secret.map(str::to_owned);
+        let error = App::build(&config)
+            .await
+            .err()
+            .expect("start-up is refused");
+        assert!(error.to_string().contains("SECRET_KEY"), "{error}");
+    }
+}
+
+#[tokio::test]
+async fn batches_oversized_bodies_and_deep_queries_are_refused() {
+    let app = TestApp::spawn(Engine::Sqlite).await;
+    let one = json!({ "query": "mutation { logout(refreshToken: \"x\") }" });
+    let batch = app
+        .http
+        .post(app.url("/graphql"))
+        .json(&json!([one, one]))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(batch.status(), 400, "array batching is not accepted");
+
+    let huge = json!({ "query": format!("{{ me {{ id }} }} # {}", "x".repeat(100_000)) });
+    let reply = app
+        .http
+        .post(app.url("/graphql"))
+        .json(&huge)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(reply.status(), 413);
+
+    let deep = format!(
+        "{{ __schema {{ types {{ {} name {} }} }} }}",
+        "fields { type { ofType { ".repeat(6),
+        "} } } ".repeat(6)
+    );
+    let reply = app.gql(&deep, json!({}), None).await;
+    assert_eq!(error_code(&reply).0, "GRAPHQL_VALIDATION_FAILED");
+    assert!(
+        reply["errors"][0]["message"]
+            .as_str()
+            .unwrap()
+            .contains("nested too deep"),
+        "{reply}"
+    );
+}
+
+#[tokio::test]
+async fn responses_carry_security_headers_and_request_ids() {
+    let app = TestApp::spawn(Engine::Sqlite).await;
+    let reply = app.http.get(app.url("/health")).send().await.unwrap();
+    let headers = reply.headers();
+    assert_eq!(headers["x-content-type-options"], "nosniff");
+    assert_eq!(headers["x-frame-options"], "DENY");
+    assert!(headers.contains_key("x-request-id"));
+    let missing = app.http.get(app.url("/no/such/page")).send().await.unwrap();
+    assert_eq!(missing.status(), 404);
+}
+
+#[tokio::test]
+async fn the_built_client_is_served_with_an_spa_fallback() {
+    let dir = std::env::temp_dir().join(format!("authsvc-static-{}", uuid::Uuid::new_v4()));
+    std::fs::create_dir_all(&dir).unwrap();
+    std::fs::write(
+        dir.join("index.html"),
+        "<!doctype html><title>client</title>",
+    )
+    .unwrap();
+    std::fs::write(dir.join("app.js"), "console.log('client')").unwrap();
+    let static_dir = dir.clone();
+    let app = TestApp::spawn_with(Engine::Sqlite, move |c| c.static_dir = Some(static_dir)).await;
+
+    let js = app.http.get(app.url("/app.js")).send().await.unwrap();
+    assert_eq!(js.text().await.unwrap(), "console.log('client')");
+    for route in ["/", "/login", "/some/deep/route"] {
+        let page = app.http.get(app.url(route)).send().await.unwrap();
+        assert!(
+            page.text().await.unwrap().contains("<title>client</title>"),
+            "{route}"
+        );
+    }
+    // The API still wins over the fallback.
+    let health = app.http.get(app.url("/health")).send().await.unwrap();
+    assert_eq!(health.json::<Value>().await.unwrap()["status"], "ok");
+    std::fs::remove_dir_all(dir).unwrap();
+}

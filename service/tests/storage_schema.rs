@@ -1,0 +1,249 @@
+//! The migrations produce the specified tables on both engines, and the
+//! committed `schema.graphql` matches the code.
+
+mod common;
+
+use common::{Engine, TestApp};
+use service::storage::Database;
+use service::with_pool;
+use uuid::Uuid;
+
+on_both_engines!(
+    migrations_create_the_specified_columns,
+    defaults_checks_and_unique_indexes_hold,
+    sessions_cascade_with_their_user,
+    updated_at_follows_every_change,
+    migrate_is_idempotent,
+);
+
+#[test]
+fn schema_graphql_is_current() {
+    let path = concat!(env!("CARGO_MANIFEST_DIR"), "/../schema.graphql");
+    let committed = std::fs::read_to_string(path).expect("schema.graphql exists");
+    assert!(
+        committed == service::graphql::sdl(),
+        "schema.graphql differs from the schema in the code; run `just schema` and commit it"
+    );
+}
+
+/// (name, nullable) of every column, in table order.
+async fn columns(db: &Database, table: &'static str) -> Vec<(String, bool)> {
+    match db {
+        Database::Postgres(pool) => sqlx::query_as::<_, (String, String)>(
+            "SELECT column_name::text, is_nullable::text FROM information_schema.columns
+             WHERE table_name = $1 ORDER BY ordinal_position",
+        )
+        .bind(table)
+        .fetch_all(pool)
+        .await
+        .unwrap()
+        .into_iter()
+        .map(|(name, nullable)| (name, nullable == "YES"))
+        .collect(),
+        Database::Sqlite(pool) => sqlx::query_as::<_, (String, i64, i64)>(
+            "SELECT name, \"notnull\", pk FROM pragma_table_info($1) ORDER BY cid",
+        )
+        .bind(table)
+        .fetch_all(pool)
+        .await
+        .unwrap()
+        .into_iter()
+        .map(|(name, not_null, pk)| (name, not_null == 0 && pk == 0))
+        .collect(),
+    }
+}
+
+async fn migrations_create_the_specified_columns(engine: Engine) {
+    let app = TestApp::spawn(engine).await;
+    let expect = |cols: &[(&str, bool)]| -> Vec<(String, bool)> {
+        cols.iter()
+            .map(|(n, null)| (n.to_string(), *null))
+            .collect()
+    };
+    assert_eq!(
+        columns(&app.db, "users").await,
+        expect(&[
+            ("id", false),
+            ("email", false),
+            ("username", false),
+            ("hashed_password", false),
+            ("full_name", true),
+            ("role", false),
+            ("is_active", false),
+            ("max_chats", false),
+            ("oauth_provider", true),
+            ("oauth_provider_id", true),
+            ("telegram_chat_id", true),
+            ("avatar_url", true),
+            ("created_at", false),
+            ("updated_at", false),
+        ])
+    );
+    assert_eq!(
+        columns(&app.db, "sessions").await,
+        expect(&[
+            ("id", false),
+            ("user_id", false),
+            ("refresh_token_hash", false),
+            ("previous_token_hash", true),
+            ("rotated_at", true),
+            ("device_info", true),
+            ("ip_address", true),
+            ("expires_at", false),
+            ("created_at", false),
+        ])
+    );
+    if let Database::Postgres(pool) = &app.db {
+        let types: Vec<(String, String)> = sqlx::query_as(
+            "SELECT column_name::text, data_type::text FROM information_schema.columns
+             WHERE table_name IN ('users', 'sessions')
+               AND column_name IN ('id', 'user_id', 'telegram_chat_id', 'created_at', 'expires_at', 'is_active')
+             ORDER BY table_name, column_name",
+        )
+        .fetch_all(pool)
+        .await
+        .unwrap();
+        let types: Vec<_> = types.iter().map(|(c, t)| format!("{c}:{t}")).collect();
+        assert_eq!(
+            types,
+            [
+                "created_at:timestamp with time zone",
+                "expires_at:timestamp with time zone",
+                "id:uuid",
+                "user_id:uuid",
+                "created_at:timestamp with time zone",
+                "id:uuid",
+                "is_active:boolean",
+                "telegram_chat_id:bigint",
+            ]
+        );
+    }
+    let indexes: Vec<String> = with_pool!(&app.db, |pool| {
+        let sql = match engine {
+            Engine::Postgres => "SELECT indexname::text FROM pg_indexes WHERE indexname LIKE 'ix_%' ORDER BY 1",
+            Engine::Sqlite => "SELECT name FROM sqlite_master WHERE type = 'index' AND name LIKE 'ix_%' ORDER BY 1",
+        };
+        sqlx::query_scalar(sql).fetch_all(pool).await
+    })
+    .unwrap();
+    assert_eq!(
+        indexes,
+        [
+            "ix_sessions_previous_token_hash",
+            "ix_sessions_refresh_token_hash",
+            "ix_sessions_user_id",
+            "ix_users_email",
+            "ix_users_username",
+        ]
+    );
+}
+
+/// Inserts a user with only the required columns; returns its id.
+async fn insert_user(
+    app: &TestApp,
+    email: &str,
+    username: &str,
+    role: Option<&str>,
+) -> Result<Uuid, sqlx::Error> {
+    let id = Uuid::new_v4();
+    with_pool!(&app.db, |pool| {
+        sqlx::query(
+            "INSERT INTO users (id, email, username, hashed_password, role)
+             VALUES ($1, $2, $3, 'x', COALESCE($4, 'user'))",
+        )
+        .bind(id)
+        .bind(email)
+        .bind(username)
+        .bind(role)
+        .execute(pool)
+        .await
+        .map(|_| id)
+    })
+}
+
+async fn defaults_checks_and_unique_indexes_hold(engine: Engine) {
+    let app = TestApp::spawn(engine).await;
+    let id = insert_user(&app, "ada@example.org", "ada", None)
+        .await
+        .unwrap();
+    let user = service::storage::users::find_by_id(&app.db, id)
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(user.role, service::storage::users::Role::User);
+    assert!(user.is_active);
+    assert_eq!(user.max_chats, 10);
+    assert_eq!(
+        (user.full_name, user.telegram_chat_id, user.avatar_url),
+        (None, None, None)
+    );
+
+    let refused = [
+        (
+            "role outside user/admin",
+            insert_user(&app, "b@example.org", "bob", Some("root")).await,
+        ),
+        (
+            "username under 3",
+            insert_user(&app, "c@example.org", "cy", None).await,
+        ),
+        (
+            "duplicate email",
+            insert_user(&app, "ada@example.org", "ada2", None).await,
+        ),
+        (
+            "username in another case",
+            insert_user(&app, "d@example.org", "ADA", None).await,
+        ),
+    ];
+    for (case, result) in refused {
+        assert!(result.is_err(), "{case} was accepted");
+    }
+    assert_eq!(app.count("users").await, 1);
+}
+
+async fn sessions_cascade_with_their_user(engine: Engine) {
+    let app = TestApp::spawn(engine).await;
+    app.register_ok("ada@example.org", "ada").await;
+    app.login("ada@example.org", common::PASSWORD, true).await;
+    assert_eq!(app.count("sessions").await, 2);
+    let orphan = app
+        .execute(
+            "INSERT INTO sessions (id, user_id, refresh_token_hash, expires_at)
+                  SELECT id, id, refresh_token_hash, expires_at FROM sessions LIMIT 1",
+        )
+        .await;
+    assert!(orphan.is_err(), "a session needs an existing user");
+    app.execute("DELETE FROM users").await.unwrap();
+    assert_eq!(app.count("sessions").await, 0);
+}
+
+async fn updated_at_follows_every_change(engine: Engine) {
+    let app = TestApp::spawn(engine).await;
+    let id = insert_user(&app, "ada@example.org", "ada", None)
+        .await
+        .unwrap();
+    let before = service::storage::users::find_by_id(&app.db, id)
+        .await
+        .unwrap()
+        .unwrap();
+    tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+    // A change that does not mention updated_at: the trigger must keep it current.
+    app.execute("UPDATE users SET full_name = 'Ada Lovelace'")
+        .await
+        .unwrap();
+    let after = service::storage::users::find_by_id(&app.db, id)
+        .await
+        .unwrap()
+        .unwrap();
+    assert!(after.updated_at > before.updated_at, "{after:?}");
+    assert_eq!(after.created_at, before.created_at);
+}
+
+async fn migrate_is_idempotent(engine: Engine) {
+    let app = TestApp::spawn(engine).await;
+    app.register_ok("ada@example.org", "ada").await;
+    app.db.migrate().await.unwrap();
+    app.db.migrate().await.unwrap();
+    assert_eq!(app.count("users").await, 1);
+}
