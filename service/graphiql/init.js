@@ -9,6 +9,42 @@
   var container = document.getElementById('graphiql');
   container.style.height = '100vh';
 
+  // A first visit opens on a runnable tour of the API. Pick an operation with
+  // the run button's menu; paste tokens from the replies where needed.
+  var DEFAULT_QUERY = [
+    '# Auth service API. Run an operation from the ▶ menu.',
+    '# `me` and admin fields need "Authorization: Bearer <accessToken>" (Headers tab).',
+    '',
+    'mutation Register {',
+    '  register(input: { email: "ada@example.org", username: "ada", password: "correct horse battery", fullName: "Ada Lovelace" }) {',
+    '    user { id email username role }',
+    '    accessToken',
+    '    refreshToken',
+    '  }',
+    '}',
+    '',
+    'mutation Login {',
+    '  login(input: { email: "ada@example.org", password: "correct horse battery", rememberMe: true }) {',
+    '    user { id email }',
+    '    accessToken',
+    '    refreshToken',
+    '  }',
+    '}',
+    '',
+    'query Me {',
+    '  me { id email username fullName role createdAt }',
+    '}',
+    '',
+    'mutation Refresh {',
+    '  refreshToken(refreshToken: "<refreshToken>") { accessToken refreshToken }',
+    '}',
+    '',
+    'mutation Logout {',
+    '  logout(refreshToken: "<refreshToken>")',
+    '}',
+    '',
+  ].join('\n');
+
   var wsScheme = location.protocol === 'https:' ? 'wss:' : 'ws:';
   var fetcher = GraphiQL.createFetcher({
     url: location.origin + '/graphql',
@@ -21,6 +57,8 @@
       // Most operations of an auth service need an `Authorization` header,
       // so open the headers editor instead of the variables one.
       defaultEditorToolsVisibility: 'headers',
+      defaultHeaders: '{\n  "Authorization": "Bearer <accessToken from register or login>"\n}',
+      defaultQuery: DEFAULT_QUERY,
     }),
   );
 })();
