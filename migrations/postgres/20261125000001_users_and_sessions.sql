@@ -39,10 +39,12 @@ CREATE TABLE sessions (
     id                  UUID PRIMARY KEY DEFAULT gen_random_uuid(),
     user_id             UUID        NOT NULL REFERENCES users (id) ON DELETE CASCADE,
     -- SHA-256 hex of the live refresh token; the token itself is never stored.
-    refresh_token_hash  CHAR(64)    NOT NULL,
+    -- TEXT, not CHAR(64): a text parameter compared with CHAR casts the column
+    -- and cannot use the index.
+    refresh_token_hash  TEXT        NOT NULL CHECK (char_length(refresh_token_hash) = 64),
     -- The token it replaced and when, to tell a replayed old token (revoke the
     -- session) from two tabs refreshing at once (refuse, keep the session).
-    previous_token_hash CHAR(64),
+    previous_token_hash TEXT        CHECK (char_length(previous_token_hash) = 64),
     rotated_at          TIMESTAMPTZ,
     device_info         VARCHAR(500),
     ip_address          VARCHAR(45),

@@ -15,6 +15,9 @@ use auth::Auth;
 use config::Config;
 use storage::Database;
 
+/// How long start-up waits for an unreachable database before giving up.
+const STARTUP_PATIENCE: std::time::Duration = std::time::Duration::from_secs(60);
+
 /// Everything `serve` needs, built from configuration: the database (migrated)
 /// and the router.
 pub struct App {
@@ -29,7 +32,7 @@ impl App {
     }
 
     pub async fn with_database(db: Database, config: &Config) -> anyhow::Result<Self> {
-        db.migrate().await?;
+        db.migrate_when_reachable(STARTUP_PATIENCE).await?;
         let auth = Auth::new(db, config).await?;
         let state = http::AppState {
             schema: graphql::schema(auth.clone(), config.playground_enabled()),

@@ -170,6 +170,15 @@ async fn me_refuses_every_bad_token(engine: Engine) {
     let mut wrong_type = claims(now + 600);
     wrong_type["typ"] = json!("refresh");
     let wrong_type = sign(&wrong_type, TEST_SECRET);
+    let mut wrong_issuer = claims(now + 600);
+    wrong_issuer["iss"] = json!("someone-else");
+    let wrong_issuer = sign(&wrong_issuer, TEST_SECRET);
+    let other_algorithm = jsonwebtoken::encode(
+        &jsonwebtoken::Header::new(jsonwebtoken::Algorithm::HS512),
+        &claims(now + 600),
+        &jsonwebtoken::EncodingKey::from_secret(TEST_SECRET.as_bytes()),
+    )
+    .unwrap();
     let mut wrong_audience = claims(now + 600);
     wrong_audience["aud"] = json!("another-service");
     let wrong_audience = sign(&wrong_audience, TEST_SECRET);
@@ -195,6 +204,8 @@ async fn me_refuses_every_bad_token(engine: Engine) {
         ("tampered signature", Some(tampered)),
         ("alg none", Some(alg_none)),
         ("wrong typ", Some(wrong_type)),
+        ("wrong iss", Some(wrong_issuer)),
+        ("HS512 with our key", Some(other_algorithm)),
         ("wrong aud", Some(wrong_audience)),
         ("refresh token as bearer", Some(refresh)),
     ];

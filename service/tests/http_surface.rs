@@ -4,9 +4,11 @@
 mod common;
 
 use common::{Engine, TestApp, error_code, test_config};
+use futures::{SinkExt, StreamExt};
 use serde_json::{Value, json};
 use service::App;
 use service::config::Environment;
+use tokio_tungstenite::tungstenite::{Message, client::IntoClientRequest};
 
 #[tokio::test]
 async fn health_and_readiness() {
@@ -187,4 +189,65 @@ async fn the_built_client_is_served_with_an_spa_fallback() {
     let health = app.http.get(app.url("/health")).send().await.unwrap();
     assert_eq!(health.json::<Value>().await.unwrap()["status"], "ok");
     std::fs::remove_dir_all(dir).unwrap();
+}
+
+type Socket =
+    tokio_tungstenite::WebSocketStream<tokio_tungstenite::MaybeTlsStream<tokio::net::TcpStream>>;
+
+/// Sends a graphql-transport-ws message; returns the first text reply that
+/// `wanted` accepts.
+async fn exchange(socket: &mut Socket, message: Value, wanted: impl Fn(&Value) -> bool) -> Value {
+    socket
+        .send(Message::text(message.to_string()))
+        .await
+        .unwrap();
+    loop {
+        if let Message::Text(text) = socket.next().await.unwrap().unwrap() {
+            let reply: Value = serde_json::from_str(&text).unwrap();
+            if wanted(&reply) {
+                return reply;
+            }
+        }
+    }
+}
+
+#[tokio::test]
+async fn websocket_operations_check_the_user_every_time() {
+    let app = TestApp::spawn(Engine::Sqlite).await;
+    let admin = app.admin_token().await;
+    let mut request = format!("ws://{}/graphql/ws", app.addr)
+        .into_client_request()
+        .unwrap();
+    request.headers_mut().insert(
+        "sec-websocket-protocol",
+        "graphql-transport-ws".parse().unwrap(),
+    );
+    let (mut socket, _) = tokio_tungstenite::connect_async(request).await.unwrap();
+
+    let init = json!({ "type": "connection_init",
+                       "payload": { "Authorization": format!("Bearer {admin}") } });
+    let ack = exchange(&mut socket, init, |_| true).await;
+    assert_eq!(ack["type"], "connection_ack");
+
+    let users = |id: &str| {
+        json!({ "type": "subscribe", "id": id,
+                                   "payload": { "query": "{ users { email } }" } })
+    };
+    let result_of = |id: &'static str| move |m: &Value| m["id"] == id && m["type"] == "next";
+    let reply = exchange(&mut socket, users("1"), result_of("1")).await;
+    assert_eq!(
+        reply["payload"]["data"]["users"][0]["email"], "admin@example.org",
+        "{reply}"
+    );
+
+    // The connection outlives the account: the next operation must notice.
+    app.execute("UPDATE users SET is_active = FALSE")
+        .await
+        .unwrap();
+    let reply = exchange(&mut socket, users("2"), result_of("2")).await;
+    assert_eq!(
+        error_code(&reply["payload"]).0,
+        "UNAUTHENTICATED",
+        "{reply}"
+    );
 }

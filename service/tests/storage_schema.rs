@@ -207,13 +207,20 @@ async fn sessions_cascade_with_their_user(engine: Engine) {
     app.register_ok("ada@example.org", "ada").await;
     app.login("ada@example.org", common::PASSWORD, true).await;
     assert_eq!(app.count("sessions").await, 2);
-    let orphan = app
-        .execute(
-            "INSERT INTO sessions (id, user_id, refresh_token_hash, expires_at)
-                  SELECT id, id, refresh_token_hash, expires_at FROM sessions LIMIT 1",
+    let orphan = with_pool!(&app.db, |pool| {
+        sqlx::query(
+            "INSERT INTO sessions (id, user_id, refresh_token_hash, expires_at) VALUES ($1, $2, $3, $4)",
         )
-        .await;
+        .bind(Uuid::new_v4())
+        .bind(Uuid::new_v4())
+        .bind("f".repeat(64))
+        .bind(chrono::Utc::now())
+        .execute(pool)
+        .await
+        .map(|_| ())
+    });
     assert!(orphan.is_err(), "a session needs an existing user");
+    assert_eq!(app.count("sessions").await, 2);
     app.execute("DELETE FROM users").await.unwrap();
     assert_eq!(app.count("sessions").await, 0);
 }

@@ -56,11 +56,22 @@ impl PasswordHasher {
         &self,
         work: impl FnOnce() -> Result<T, bcrypt::BcryptError> + Send + 'static,
     ) -> Result<T, AuthError> {
-        let _permit = self.permits.acquire().await.map_err(AuthError::internal)?;
-        tokio::task::spawn_blocking(work)
+        // The permit moves into the blocking task: if the request is dropped
+        // mid-hash, the permit is held until the CPU work really ends.
+        let permit = self
+            .permits
+            .clone()
+            .acquire_owned()
             .await
-            .map_err(AuthError::internal)?
-            .map_err(AuthError::internal)
+            .map_err(AuthError::internal)?;
+        tokio::task::spawn_blocking(move || {
+            let result = work();
+            drop(permit);
+            result
+        })
+        .await
+        .map_err(AuthError::internal)?
+        .map_err(AuthError::internal)
     }
 }
 

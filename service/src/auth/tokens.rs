@@ -137,7 +137,7 @@ mod tests {
     }
 
     #[test]
-    fn foreign_expired_and_mistyped_tokens_are_refused() {
+    fn foreign_expired_and_refresh_tokens_are_refused() {
         let now = Utc::now();
         let other = TokenKeys::new(
             b"another-secret-another-secret-xx",

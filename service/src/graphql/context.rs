@@ -4,21 +4,32 @@ use tokio::sync::OnceCell;
 use crate::auth::{Auth, AuthError, ClientInfo};
 use crate::storage::users::User;
 
-/// Per-request facts from HTTP, and the caller's identity, looked up at most
-/// once per request and only by fields that need it (so a stale token does not
-/// stand in the way of `login`).
+/// Per-request facts from HTTP, and the caller's identity, looked up only by
+/// fields that need it (so a stale token does not stand in the way of `login`).
 pub struct RequestAuth {
     authorization: Option<String>,
     pub client: ClientInfo,
-    user: OnceCell<User>,
+    /// The identity, remembered for the rest of one HTTP request. `None` for a
+    /// WebSocket, whose data outlives any single operation: there every
+    /// operation checks the token, session and account afresh.
+    user: Option<OnceCell<User>>,
 }
 
 impl RequestAuth {
+    /// For one HTTP request.
     pub fn new(authorization: Option<String>, client: ClientInfo) -> Self {
         Self {
             authorization,
             client,
-            user: OnceCell::new(),
+            user: Some(OnceCell::new()),
+        }
+    }
+
+    /// For a WebSocket connection and all the operations it will carry.
+    pub fn for_connection(authorization: Option<String>, client: ClientInfo) -> Self {
+        Self {
+            user: None,
+            ..Self::new(authorization, client)
         }
     }
 
@@ -46,11 +57,12 @@ pub fn request<'a>(ctx: &Context<'a>) -> &'a RequestAuth {
 }
 
 /// The signed-in, active user, or `UNAUTHENTICATED`.
-pub async fn current_user<'a>(ctx: &Context<'a>) -> async_graphql::Result<&'a User> {
+pub async fn current_user(ctx: &Context<'_>) -> async_graphql::Result<User> {
     let request = request(ctx);
-    request
-        .user
-        .get_or_try_init(|| async { auth(ctx).authenticate(request.bearer_token()?).await })
-        .await
-        .extend()
+    let lookup = || async { auth(ctx).authenticate(request.bearer_token()?).await };
+    match &request.user {
+        Some(cell) => cell.get_or_try_init(lookup).await.cloned(),
+        None => lookup().await,
+    }
+    .extend()
 }

@@ -78,7 +78,7 @@ impl Mutation {
     ) -> async_graphql::Result<UserObject> {
         let actor = current_user(ctx).await?;
         let user = auth(ctx)
-            .set_user_active(actor, id, active)
+            .set_user_active(&actor, id, active)
             .await
             .extend()?;
         Ok(user.into())

@@ -11,7 +11,7 @@ pub struct Query;
 impl Query {
     /// The signed-in user.
     async fn me(&self, ctx: &Context<'_>) -> async_graphql::Result<UserObject> {
-        Ok(current_user(ctx).await?.clone().into())
+        Ok(current_user(ctx).await?.into())
     }
 
     /// All accounts, oldest first. Admins only.

@@ -41,6 +41,7 @@ pub async fn websocket(
     let schema = state.schema.clone();
     upgrade
         .protocols(ALL_WEBSOCKET_PROTOCOLS)
+        .max_message_size(super::MAX_BODY_BYTES)
         .on_upgrade(move |socket| {
             GraphQLWebSocket::new(socket, schema, protocol)
                 .on_connection_init(move |payload| async move {
@@ -49,7 +50,7 @@ pub async fn websocket(
                         .find_map(|key| payload.get(*key)?.as_str())
                         .map(str::to_owned);
                     let mut data = Data::default();
-                    data.insert(RequestAuth::new(authorization, client));
+                    data.insert(RequestAuth::for_connection(authorization, client));
                     Ok(data)
                 })
                 .serve()
@@ -63,15 +64,21 @@ fn header_str(headers: &HeaderMap, name: &str) -> Option<String> {
         .map(str::to_owned)
 }
 
+/// The last entry of the last `X-Forwarded-For` line: the one our proxy added.
+fn last_forwarded_for(headers: &HeaderMap) -> Option<String> {
+    let last_line = headers.get_all("x-forwarded-for").iter().next_back()?;
+    let entry = last_line.to_str().ok()?.rsplit(',').next()?.trim();
+    entry.parse::<std::net::IpAddr>().ok()?;
+    Some(entry.to_owned())
+}
+
 fn client_info(state: &AppState, headers: &HeaderMap, peer: SocketAddr) -> ClientInfo {
     // nginx appends the address it saw to X-Forwarded-For, so only the last
     // entry is trustworthy; earlier ones are whatever the client sent.
     let forwarded = state
         .trust_forwarded_for
-        .then(|| header_str(headers, "x-forwarded-for"))
-        .flatten()
-        .and_then(|list| list.rsplit(',').next().map(|ip| ip.trim().to_owned()))
-        .filter(|ip| ip.parse::<std::net::IpAddr>().is_ok());
+        .then(|| last_forwarded_for(headers))
+        .flatten();
     ClientInfo {
         user_agent: header_str(headers, header::USER_AGENT.as_str()),
         ip_address: Some(forwarded.unwrap_or_else(|| peer.ip().to_string())),

@@ -27,7 +27,7 @@ use crate::config::Config;
 use crate::graphql::AppSchema;
 
 /// GraphQL documents are small; anything bigger is refused before parsing.
-const MAX_BODY_BYTES: usize = 64 * 1024;
+pub(crate) const MAX_BODY_BYTES: usize = 64 * 1024;
 const REQUEST_TIMEOUT: Duration = Duration::from_secs(30);
 
 #[derive(Clone)]

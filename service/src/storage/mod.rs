@@ -91,6 +91,26 @@ impl Database {
         }
     }
 
+    /// Applies migrations, waiting up to `patience` for an unreachable database
+    /// (a service started alongside its database, or during an outage).
+    /// Errors of the migrations themselves are returned at once.
+    pub async fn migrate_when_reachable(&self, patience: Duration) -> Result<(), StorageError> {
+        let deadline = tokio::time::Instant::now() + patience;
+        let mut delay = Duration::from_millis(250);
+        loop {
+            match self.migrate().await {
+                Err(StorageError::Migrate(sqlx::migrate::MigrateError::Execute(err)))
+                    if is_unreachable(&err) && tokio::time::Instant::now() + delay < deadline =>
+                {
+                    tracing::warn!(error = %err, retry_in = ?delay, "database not reachable yet");
+                    tokio::time::sleep(delay).await;
+                    delay = (delay * 2).min(Duration::from_secs(5));
+                }
+                other => return other,
+            }
+        }
+    }
+
     pub async fn migrate(&self) -> Result<(), StorageError> {
         match self {
             Self::Postgres(pool) => POSTGRES_MIGRATIONS.run(pool).await?,
@@ -116,6 +136,14 @@ impl Database {
 /// microseconds), so a value written and read back compares equal.
 pub fn now() -> DateTime<Utc> {
     Utc::now().trunc_subsecs(6)
+}
+
+/// Errors that mean "no connection right now", worth retrying later.
+fn is_unreachable(err: &sqlx::Error) -> bool {
+    matches!(
+        err,
+        sqlx::Error::Io(_) | sqlx::Error::Tls(_) | sqlx::Error::PoolTimedOut
+    )
 }
 
 /// Turns a unique-index violation into [`StorageError::Conflict`] naming the
