@@ -14,6 +14,7 @@ on_both_engines!(
     sessions_cascade_with_their_user,
     updated_at_follows_every_change,
     migrate_is_idempotent,
+    a_user_and_its_first_session_are_stored_together,
 );
 
 #[test]
@@ -253,4 +254,44 @@ async fn migrate_is_idempotent(engine: Engine) {
     app.db.migrate().await.unwrap();
     app.db.migrate().await.unwrap();
     assert_eq!(app.count("users").await, 1);
+}
+
+async fn a_user_and_its_first_session_are_stored_together(engine: Engine) {
+    use service::storage::{
+        insert_user_with_session,
+        sessions::NewSession,
+        users::{NewUser, Role},
+    };
+    let app = TestApp::spawn(engine).await;
+    let user = NewUser {
+        email: "ada@example.org",
+        username: "ada",
+        hashed_password: "x",
+        full_name: None,
+        role: Role::User,
+    };
+    let session = |hash| NewSession {
+        refresh_token_hash: hash,
+        device_info: None,
+        ip_address: None,
+        lifetime: chrono::Duration::hours(1),
+    };
+    // The session row is refused (its hash is not 64 characters), after the
+    // user row was written in the same transaction: neither may remain.
+    let failed = insert_user_with_session(&app.db, &user, &session("too short")).await;
+    assert!(failed.is_err());
+    assert_eq!(
+        (app.count("users").await, app.count("sessions").await),
+        (0, 0)
+    );
+
+    let hash = "a".repeat(64);
+    let (stored, first) = insert_user_with_session(&app.db, &user, &session(&hash))
+        .await
+        .unwrap();
+    assert_eq!(first.user_id, stored.id);
+    assert_eq!(
+        (app.count("users").await, app.count("sessions").await),
+        (1, 1)
+    );
 }

@@ -15,9 +15,9 @@ use password::PasswordHasher;
 use tokens::TokenKeys;
 
 use crate::config::Config;
-use crate::storage::sessions::{self, NewSession};
+use crate::storage::sessions::{self, NewSession, Session};
 use crate::storage::users::{self, NewUser, Role, User};
-use crate::storage::{Database, now};
+use crate::storage::{self, Database, now};
 
 /// How long after a rotation the previous refresh token is treated as a
 /// benign race (two tabs refreshing at once) rather than a replay.
@@ -100,16 +100,18 @@ impl Auth {
         let username = Username::parse(&input.username)?;
         let password = Password::parse(input.password)?;
         let full_name = parse_full_name(input.full_name.as_deref())?;
-        let user = self
-            .create_user(
-                &email,
-                &username,
-                &password,
-                full_name.as_deref(),
-                Role::User,
-            )
-            .await?;
-        self.start_session(user, self.session_short, client).await
+        let hashed_password = self.passwords.hash(&password).await?;
+        let user = NewUser {
+            email: email.as_str(),
+            username: username.as_str(),
+            hashed_password: &hashed_password,
+            full_name: full_name.as_deref(),
+            role: Role::User,
+        };
+        let pending = PendingSession::new(self.session_short, client)?;
+        let (user, session) =
+            storage::insert_user_with_session(&self.db, &user, &pending.row()).await?;
+        pending.signed_in(&self.keys, user, session)
     }
 
     pub async fn login(
@@ -134,7 +136,9 @@ impl Auth {
         } else {
             self.session_short
         };
-        self.start_session(user, lifetime, client).await
+        let pending = PendingSession::new(lifetime, client)?;
+        let session = sessions::insert(&self.db, user.id, &pending.row()).await?;
+        pending.signed_in(&self.keys, user, session)
     }
 
     /// Trades a refresh token for a new pair. The old token dies in the same
@@ -261,62 +265,67 @@ impl Auth {
                 )),
             };
         }
-        let user = self
-            .create_user(&email, &username, &password, None, Role::Admin)
-            .await?;
-        Ok(SeedOutcome::Created(user))
-    }
-
-    async fn create_user(
-        &self,
-        email: &Email,
-        username: &Username,
-        password: &Password,
-        full_name: Option<&str>,
-        role: Role,
-    ) -> Result<User, AuthError> {
-        let hashed_password = self.passwords.hash(password).await?;
-        let new = NewUser {
+        let hashed_password = self.passwords.hash(&password).await?;
+        let admin = NewUser {
             email: email.as_str(),
             username: username.as_str(),
             hashed_password: &hashed_password,
-            full_name,
-            role,
+            full_name: None,
+            role: Role::Admin,
         };
-        Ok(users::insert(&self.db, &new).await?)
+        Ok(SeedOutcome::Created(users::insert(&self.db, &admin).await?))
+    }
+}
+
+/// A new refresh token and what its session row will record.
+struct PendingSession<'a> {
+    refresh_token: String,
+    hash: String,
+    lifetime: Duration,
+    client: &'a ClientInfo,
+}
+
+impl<'a> PendingSession<'a> {
+    fn new(lifetime: Duration, client: &'a ClientInfo) -> Result<Self, AuthError> {
+        let refresh_token = tokens::new_refresh_token()?;
+        Ok(Self {
+            hash: tokens::hash_refresh_token(&refresh_token),
+            refresh_token,
+            lifetime,
+            client,
+        })
     }
 
-    async fn start_session(
-        &self,
+    fn row(&self) -> NewSession<'_> {
+        NewSession {
+            refresh_token_hash: &self.hash,
+            device_info: self
+                .client
+                .user_agent
+                .as_deref()
+                .map(|ua| truncate_chars(ua, MAX_DEVICE_INFO_CHARS)),
+            ip_address: self
+                .client
+                .ip_address
+                .as_deref()
+                .map(|ip| truncate_chars(ip, MAX_IP_CHARS)),
+            lifetime: self.lifetime,
+        }
+    }
+
+    /// The stored session's tokens, handed to its user.
+    fn signed_in(
+        self,
+        keys: &TokenKeys,
         user: User,
-        lifetime: Duration,
-        client: &ClientInfo,
+        session: Session,
     ) -> Result<Authenticated, AuthError> {
-        let refresh_token = tokens::new_refresh_token()?;
-        let hash = tokens::hash_refresh_token(&refresh_token);
-        let session = sessions::insert(
-            &self.db,
-            &NewSession {
-                user_id: user.id,
-                refresh_token_hash: &hash,
-                device_info: client
-                    .user_agent
-                    .as_deref()
-                    .map(|ua| truncate_chars(ua, MAX_DEVICE_INFO_CHARS)),
-                ip_address: client
-                    .ip_address
-                    .as_deref()
-                    .map(|ip| truncate_chars(ip, MAX_IP_CHARS)),
-                lifetime,
-            },
-        )
-        .await?;
-        let access_token = self.keys.issue(user.id, session.id, user.role, now())?;
+        let access_token = keys.issue(user.id, session.id, user.role, now())?;
         Ok(Authenticated {
             user,
             tokens: TokenPair {
                 access_token,
-                refresh_token,
+                refresh_token: self.refresh_token,
             },
         })
     }

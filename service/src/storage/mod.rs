@@ -7,6 +7,9 @@
 pub mod sessions;
 pub mod users;
 
+use sessions::{NewSession, Session};
+use users::{NewUser, User};
+
 use std::str::FromStr;
 use std::time::Duration;
 
@@ -130,6 +133,28 @@ impl Database {
     pub async fn close(&self) {
         with_pool!(self, |pool| pool.close().await)
     }
+}
+
+/// Creates a user and its first session together: a failure half-way leaves
+/// neither behind, so there is never an account its owner was told failed.
+pub async fn insert_user_with_session(
+    db: &Database,
+    user: &NewUser<'_>,
+    session: &NewSession<'_>,
+) -> Result<(User, Session), StorageError> {
+    let (id, created) = (uuid::Uuid::new_v4(), now());
+    with_pool!(db, |pool| {
+        let mut tx = pool.begin().await?;
+        let user = users::insert_query!(id, user, created)
+            .fetch_one(&mut *tx)
+            .await
+            .map_err(users::conflict)?;
+        let session = sessions::insert_query!(id, session, created)
+            .fetch_one(&mut *tx)
+            .await?;
+        tx.commit().await?;
+        Ok((user, session))
+    })
 }
 
 /// The current time at the precision both engines store (PostgreSQL keeps

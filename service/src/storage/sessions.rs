@@ -21,7 +21,6 @@ pub struct Session {
 }
 
 pub struct NewSession<'a> {
-    pub user_id: Uuid,
     pub refresh_token_hash: &'a str,
     pub device_info: Option<&'a str>,
     pub ip_address: Option<&'a str>,
@@ -29,23 +28,33 @@ pub struct NewSession<'a> {
     pub lifetime: Duration,
 }
 
-pub async fn insert(db: &Database, new: &NewSession<'_>) -> Result<Session, StorageError> {
-    let created = now();
-    Ok(with_pool!(db, |pool| {
-        sqlx::query_as::<_, Session>(
+/// The insert, not yet run, so it can run on a pool or in a transaction.
+macro_rules! insert_query {
+    ($user_id:expr, $session:expr, $at:expr) => {
+        sqlx::query_as::<_, $crate::storage::sessions::Session>(
             "INSERT INTO sessions (id, user_id, refresh_token_hash, device_info, ip_address, expires_at, created_at)
              VALUES ($1, $2, $3, $4, $5, $6, $7)
              RETURNING *",
         )
-        .bind(Uuid::new_v4())
-        .bind(new.user_id)
-        .bind(new.refresh_token_hash)
-        .bind(new.device_info)
-        .bind(new.ip_address)
-        .bind(created + new.lifetime)
-        .bind(created)
-        .fetch_one(pool)
-        .await
+        .bind(uuid::Uuid::new_v4())
+        .bind($user_id)
+        .bind($session.refresh_token_hash)
+        .bind($session.device_info)
+        .bind($session.ip_address)
+        .bind($at + $session.lifetime)
+        .bind($at)
+    };
+}
+pub(super) use insert_query;
+
+pub async fn insert(
+    db: &Database,
+    user_id: Uuid,
+    new: &NewSession<'_>,
+) -> Result<Session, StorageError> {
+    let created = now();
+    Ok(with_pool!(db, |pool| {
+        insert_query!(user_id, new, created).fetch_one(pool).await
     })?)
 }
 

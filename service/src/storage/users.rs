@@ -64,25 +64,36 @@ pub struct NewUser<'a> {
 /// Columns whose unique index can refuse an insert, as named in errors.
 const UNIQUE_COLUMNS: &[&str] = &["email", "username"];
 
-pub async fn insert(db: &Database, user: &NewUser<'_>) -> Result<User, StorageError> {
-    let created = now();
-    with_pool!(db, |pool| {
-        sqlx::query_as::<_, User>(
+/// The insert, not yet run, so it can run on a pool or in a transaction.
+macro_rules! insert_query {
+    ($id:expr, $user:expr, $at:expr) => {
+        sqlx::query_as::<_, $crate::storage::users::User>(
             "INSERT INTO users (id, email, username, hashed_password, full_name, role, created_at, updated_at)
              VALUES ($1, $2, $3, $4, $5, $6, $7, $7)
              RETURNING *",
         )
-        .bind(Uuid::new_v4())
-        .bind(user.email)
-        .bind(user.username)
-        .bind(user.hashed_password)
-        .bind(user.full_name)
-        .bind(user.role.as_str())
-        .bind(created)
+        .bind($id)
+        .bind($user.email)
+        .bind($user.username)
+        .bind($user.hashed_password)
+        .bind($user.full_name)
+        .bind($user.role.as_str())
+        .bind($at)
+    };
+}
+pub(super) use insert_query;
+
+/// Turns a unique-index violation into a conflict naming the column.
+pub(super) fn conflict(err: sqlx::Error) -> StorageError {
+    classify(err, UNIQUE_COLUMNS)
+}
+
+pub async fn insert(db: &Database, user: &NewUser<'_>) -> Result<User, StorageError> {
+    let (id, created) = (Uuid::new_v4(), now());
+    with_pool!(db, |pool| insert_query!(id, user, created)
         .fetch_one(pool)
-        .await
-    })
-    .map_err(|e| classify(e, UNIQUE_COLUMNS))
+        .await)
+    .map_err(conflict)
 }
 
 pub async fn find_by_email(db: &Database, email: &str) -> Result<Option<User>, StorageError> {
