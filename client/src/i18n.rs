@@ -1,0 +1,77 @@
+//! English and Russian, from the Fluent files under `locales/`.
+
+use dioxus_i18n::prelude::*;
+use unic_langid::{LanguageIdentifier, langid};
+
+use crate::state::Language;
+
+pub const EN_US: &str = include_str!("../locales/en-US.ftl");
+pub const RU_RU: &str = include_str!("../locales/ru-RU.ftl");
+
+pub fn langid(language: Language) -> LanguageIdentifier {
+    match language {
+        Language::English => langid!("en-US"),
+        Language::Russian => langid!("ru-RU"),
+    }
+}
+
+pub fn config(language: Language) -> I18nConfig {
+    I18nConfig::new(langid(language))
+        .with_locale((langid!("en-US"), EN_US))
+        .with_locale((langid!("ru-RU"), RU_RU))
+        .with_fallback(langid!("en-US"))
+}
+
+/// Message ids defined in a Fluent file (lines that start a message).
+#[cfg(test)]
+fn message_ids(ftl: &str) -> std::collections::BTreeSet<&str> {
+    ftl.lines()
+        .filter(|line| line.chars().next().is_some_and(|c| c.is_ascii_alphabetic()))
+        .filter_map(|line| line.split_once('=').map(|(id, _)| id.trim()))
+        .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn both_languages_define_the_same_messages() {
+        let (en, ru) = (message_ids(EN_US), message_ids(RU_RU));
+        assert!(en.len() > 40, "parsed only {} ids", en.len());
+        let only_en: Vec<_> = en.difference(&ru).collect();
+        let only_ru: Vec<_> = ru.difference(&en).collect();
+        assert!(
+            only_en.is_empty() && only_ru.is_empty(),
+            "only in en-US: {only_en:?}; only in ru-RU: {only_ru:?}"
+        );
+    }
+
+    #[test]
+    fn every_id_the_code_uses_exists() {
+        let en = message_ids(EN_US);
+        let sources = [
+            include_str!("api.rs"),
+            include_str!("validation.rs"),
+            include_str!("layout.rs"),
+            include_str!("pages.rs"),
+            include_str!("main.rs"),
+        ];
+        for source in sources {
+            for (i, _) in source.match_indices("t!(\"") {
+                // `format!("…` also ends in `t!("`.
+                if source[..i].ends_with(|c: char| c.is_alphanumeric() || c == '_') {
+                    continue;
+                }
+                let rest = &source[i + 4..];
+                let id = &rest[..rest.find('"').unwrap()];
+                assert!(en.contains(id), "t!(\"{id}\") has no message");
+            }
+            for (i, _) in source.match_indices("\"error-") {
+                let rest = &source[i + 1..];
+                let id = &rest[..rest.find('"').unwrap()];
+                assert!(en.contains(id), "\"{id}\" has no message");
+            }
+        }
+    }
+}

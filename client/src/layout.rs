@@ -1,0 +1,187 @@
+//! The frame around signed-in pages: a collapsible sidebar (a drawer on
+//! narrow screens) and a header with the page title, language and theme
+//! toggles and the user menu.
+
+use dioxus::prelude::*;
+use dioxus_i18n::t;
+
+use crate::Route;
+use crate::api::Api;
+use crate::components::{Avatar, DropdownMenu, Icon, IconName, MenuItem, Separator, Sheet, Toasts};
+use crate::state::{AuthState, Theme, UiState};
+
+/// Placeholder navigation of the first phase: (message id, icon, enabled).
+const NAV: &[(&str, IconName, bool)] = &[
+    ("nav-dashboard", IconName::Home, true),
+    ("nav-activity", IconName::Activity, false),
+    ("nav-vitals", IconName::Heart, false),
+    ("nav-calendar", IconName::Calendar, false),
+    ("nav-settings", IconName::Settings, false),
+];
+
+/// Signed-in pages render inside this; anyone else is sent to `/login`, which
+/// brings them back here afterwards.
+#[component]
+pub fn AppShell() -> Element {
+    let auth = use_context::<Signal<AuthState>>();
+    let route = use_route::<Route>();
+    let navigator = use_navigator();
+    let signed_in = auth.read().is_signed_in();
+    let here = route.to_string();
+    let drawer = use_signal(|| false);
+    use_effect(move || {
+        if !auth.read().is_signed_in() {
+            navigator.replace(Route::Login { next: here.clone() });
+        }
+    });
+    if !signed_in {
+        return rsx! {};
+    }
+    rsx! {
+        div { class: "flex min-h-screen bg-background text-foreground",
+            Sidebar {}
+            Sheet { open: drawer, label: t!("nav-label"),
+                Navigation { collapsed: false }
+            }
+            div { class: "flex min-w-0 flex-1 flex-col",
+                Header { drawer }
+                main { id: "content", class: "flex-1 p-4 md:p-8", Outlet::<Route> {} }
+            }
+        }
+    }
+}
+
+#[component]
+fn Sidebar() -> Element {
+    let ui = use_context::<Signal<UiState>>();
+    let collapsed = !ui.read().sidebar_open;
+    let width = if collapsed { "w-16" } else { "w-64" };
+    rsx! {
+        aside {
+            class: "hidden shrink-0 border-r border-border bg-card transition-[width] md:block {width}",
+            "data-collapsed": collapsed,
+            Navigation { collapsed }
+        }
+    }
+}
+
+#[component]
+fn Navigation(collapsed: bool) -> Element {
+    let route = use_route::<Route>();
+    rsx! {
+        div { class: "flex h-16 items-center gap-2 px-4",
+            span { class: "flex h-8 w-8 shrink-0 items-center justify-center rounded-lg bg-primary text-primary-foreground",
+                Icon { name: IconName::Heart, class: "h-4 w-4" }
+            }
+            if !collapsed {
+                span { class: "text-lg font-semibold tracking-tight", {t!("app-name")} }
+            }
+        }
+        nav { aria_label: t!("nav-label"), class: "flex flex-col gap-1 p-2",
+            for (id, icon, enabled) in NAV.iter().copied() {
+                if enabled {
+                    Link {
+                        key: "{id}",
+                        to: Route::Dashboard {},
+                        class: if matches!(route, Route::Dashboard {}) { "flex items-center gap-3 rounded-md bg-primary/10 px-3 py-2 text-sm font-medium text-primary" } else { "flex items-center gap-3 rounded-md px-3 py-2 text-sm hover:bg-muted" },
+                        title: if collapsed { t!(id) } else { String::new() },
+                        Icon { name: icon }
+                        if !collapsed { span { {t!(id)} } }
+                    }
+                } else {
+                    span {
+                        key: "{id}",
+                        class: "flex cursor-not-allowed items-center gap-3 rounded-md px-3 py-2 text-sm text-muted-foreground",
+                        title: t!("nav-soon"),
+                        aria_disabled: "true",
+                        Icon { name: icon }
+                        if !collapsed { span { {t!(id)} } }
+                    }
+                }
+            }
+        }
+    }
+}
+
+#[component]
+fn Header(drawer: Signal<bool>) -> Element {
+    let mut ui = use_context::<Signal<UiState>>();
+    let auth = use_context::<Signal<AuthState>>();
+    let api = use_context::<Api>();
+    let toasts = use_context::<Toasts>();
+    let mut drawer = drawer;
+    let state = *ui.read();
+    let user = auth.read().user.clone().unwrap_or_default();
+    let (theme_icon, theme_label) = match state.theme {
+        Theme::Light => (IconName::Moon, t!("theme-dark")),
+        Theme::Dark => (IconName::Sun, t!("theme-light")),
+    };
+    rsx! {
+        header { class: "sticky top-0 z-30 flex h-16 items-center gap-2 border-b border-border bg-background/90 px-4 backdrop-blur",
+            // Narrow screens open the drawer; wide ones collapse the sidebar.
+            button {
+                r#type: "button",
+                class: "rounded-md p-2 hover:bg-muted md:hidden",
+                aria_label: t!("sidebar-toggle"),
+                onclick: move |_| drawer.set(true),
+                Icon { name: IconName::Menu }
+            }
+            button {
+                r#type: "button",
+                class: "hidden rounded-md p-2 hover:bg-muted md:inline-flex",
+                aria_label: t!("sidebar-toggle"),
+                aria_expanded: state.sidebar_open,
+                onclick: move |_| ui.write().sidebar_open ^= true,
+                Icon { name: IconName::Menu }
+            }
+            h1 { class: "text-lg font-semibold", {t!("nav-dashboard")} }
+            div { class: "ml-auto flex items-center gap-1",
+                button {
+                    r#type: "button",
+                    id: "language-toggle",
+                    class: "inline-flex items-center gap-1 rounded-md px-2 py-2 text-sm hover:bg-muted",
+                    aria_label: t!("language-toggle"),
+                    onclick: move |_| {
+                        let next = ui.read().language.other();
+                        ui.write().language = next;
+                    },
+                    Icon { name: IconName::Globe }
+                    span { {t!("language-short")} }
+                }
+                button {
+                    r#type: "button",
+                    id: "theme-toggle",
+                    class: "rounded-md p-2 hover:bg-muted",
+                    aria_label: theme_label,
+                    onclick: move |_| {
+                        let next = match ui.read().theme {
+                            Theme::Light => Theme::Dark,
+                            Theme::Dark => Theme::Light,
+                        };
+                        ui.write().theme = next;
+                    },
+                    Icon { name: theme_icon }
+                }
+                DropdownMenu {
+                    label: t!("user-menu"),
+                    trigger: rsx! { Avatar { initials: user.initials() } },
+                    div { class: "px-2 py-2",
+                        p { class: "text-sm font-medium", "{user.display_name()}" }
+                        p { class: "truncate text-xs text-muted-foreground", "{user.email}" }
+                    }
+                    Separator {}
+                    MenuItem {
+                        onclick: move |_| {
+                            spawn(async move {
+                                api.logout().await;
+                                toasts.push(t!("toast-signed-out"));
+                            });
+                        },
+                        Icon { name: IconName::Logout, class: "h-4 w-4" }
+                        {t!("logout")}
+                    }
+                }
+            }
+        }
+    }
+}

@@ -1,0 +1,300 @@
+//! The pages: sign-in, registration, the dashboard and "not found".
+
+use dioxus::prelude::*;
+use dioxus_i18n::t;
+
+use crate::Route;
+use crate::api::{Api, ApiError};
+use crate::components::{Alert, Button, Card, Checkbox, Field, Icon, IconName, Toasts, Variant};
+use crate::state::AuthState;
+use crate::validation;
+
+/// Where to go after signing in: back to the page that asked for it, if it
+/// was one of ours, else the dashboard.
+pub fn destination(next: &str) -> Route {
+    match next.parse::<Route>() {
+        Ok(route @ Route::Dashboard {}) => route,
+        _ => Route::Dashboard {},
+    }
+}
+
+/// Sends a signed-in visitor on, for the pages only signed-out people need.
+fn use_leave_when_signed_in(next: String) {
+    let auth = use_context::<Signal<AuthState>>();
+    let navigator = use_navigator();
+    use_effect(move || {
+        if auth.read().is_signed_in() {
+            navigator.replace(destination(&next));
+        }
+    });
+}
+
+/// Translates an optional message id.
+fn message(id: Option<&'static str>) -> Option<String> {
+    id.map(|id| t!(id))
+}
+
+#[component]
+fn AuthCard(title: String, subtitle: String, children: Element) -> Element {
+    rsx! {
+        main { class: "flex min-h-screen items-center justify-center bg-muted/40 p-4",
+            Card { class: "w-full max-w-md p-6 sm:p-8",
+                div { class: "mb-6 flex flex-col items-center gap-2 text-center",
+                    span { class: "flex h-10 w-10 items-center justify-center rounded-xl bg-primary text-primary-foreground",
+                        Icon { name: IconName::Heart }
+                    }
+                    h1 { class: "text-2xl font-semibold tracking-tight", "{title}" }
+                    p { class: "text-sm text-muted-foreground", "{subtitle}" }
+                }
+                {children}
+            }
+        }
+    }
+}
+
+#[component]
+pub fn Login(next: String) -> Element {
+    use_leave_when_signed_in(next.clone());
+    let api = use_context::<Api>();
+    let email = use_signal(String::new);
+    let password = use_signal(String::new);
+    let remember_me = use_signal(|| false);
+    let mut submitted = use_signal(|| false);
+    let mut busy = use_signal(|| false);
+    let mut failure = use_signal(|| None::<ApiError>);
+
+    let email_error = use_memo(move || submitted().then(|| validation::email(&email())).flatten());
+    let password_error = use_memo(move || {
+        submitted()
+            .then(|| validation::required_password(&password()))
+            .flatten()
+    });
+
+    let submit = move |event: FormEvent| {
+        event.prevent_default();
+        submitted.set(true);
+        if busy() || email_error().is_some() || password_error().is_some() {
+            return;
+        }
+        busy.set(true);
+        failure.set(None);
+        spawn(async move {
+            if let Err(error) = api.login(&email(), &password(), remember_me()).await {
+                failure.set(Some(error));
+            }
+            busy.set(false);
+        });
+    };
+
+    rsx! {
+        AuthCard { title: t!("login-title"), subtitle: t!("login-subtitle"),
+            form { class: "grid gap-4", novalidate: true, onsubmit: submit,
+                if let Some(error) = failure() {
+                    Alert { {t!(error.message_id())} }
+                }
+                Field { id: "email", label: t!("field-email"), value: email, r#type: "email",
+                        autocomplete: "email", error: message(email_error()) }
+                Field { id: "password", label: t!("field-password"), value: password,
+                        r#type: "password", autocomplete: "current-password",
+                        error: message(password_error()) }
+                Checkbox { id: "remember-me", label: t!("field-remember-me"), checked: remember_me }
+                Button { r#type: "submit", loading: busy(), class: "w-full",
+                    if busy() { {t!("login-busy")} } else { {t!("login-submit")} }
+                }
+            }
+            p { class: "mt-6 text-center text-sm text-muted-foreground",
+                {t!("login-no-account")}
+                " "
+                Link { to: Route::Register {}, class: "font-medium text-primary hover:underline", {t!("login-register-link")} }
+            }
+        }
+    }
+}
+
+#[component]
+pub fn Register() -> Element {
+    use_leave_when_signed_in(String::new());
+    let api = use_context::<Api>();
+    let toasts = use_context::<Toasts>();
+    let email = use_signal(String::new);
+    let username = use_signal(String::new);
+    let password = use_signal(String::new);
+    let confirmation = use_signal(String::new);
+    let full_name = use_signal(String::new);
+    let mut submitted = use_signal(|| false);
+    let mut busy = use_signal(|| false);
+    let mut failure = use_signal(|| None::<ApiError>);
+
+    // Field errors show once the person has tried to submit; a service error
+    // about a field shows under that field until its value changes.
+    let server_field = move |field: &str| {
+        failure()
+            .filter(|e| e.field() == Some(field))
+            .map(|e| e.message_id())
+    };
+    let email_error = use_memo(move || {
+        submitted()
+            .then(|| validation::email(&email()))
+            .flatten()
+            .or(server_field("email"))
+    });
+    let username_error = use_memo(move || {
+        submitted()
+            .then(|| validation::username(&username()))
+            .flatten()
+            .or(server_field("username"))
+    });
+    let password_error = use_memo(move || {
+        submitted()
+            .then(|| validation::new_password(&password()))
+            .flatten()
+            .or(server_field("password"))
+    });
+    let confirmation_error = use_memo(move || {
+        submitted()
+            .then(|| validation::password_confirmation(&password(), &confirmation()))
+            .flatten()
+    });
+    let form_error = use_memo(move || failure().filter(|e| e.field().is_none()));
+    // A changed value clears the service's complaint about it.
+    use_effect(move || {
+        let _ = (email(), username(), password());
+        failure.set(None);
+    });
+
+    let submit = move |event: FormEvent| {
+        event.prevent_default();
+        submitted.set(true);
+        let invalid = validation::email(&email()).is_some()
+            || validation::username(&username()).is_some()
+            || validation::new_password(&password()).is_some()
+            || validation::password_confirmation(&password(), &confirmation()).is_some();
+        if busy() || invalid {
+            return;
+        }
+        busy.set(true);
+        spawn(async move {
+            let result = api
+                .register(&email(), &username(), &password(), &full_name())
+                .await;
+            match result {
+                Ok(()) => toasts.push(t!("toast-registered")),
+                Err(error) => failure.set(Some(error)),
+            }
+            busy.set(false);
+        });
+    };
+
+    rsx! {
+        AuthCard { title: t!("register-title"), subtitle: t!("register-subtitle"),
+            form { class: "grid gap-4", novalidate: true, onsubmit: submit,
+                if let Some(error) = form_error() {
+                    Alert { {t!(error.message_id())} }
+                }
+                Field { id: "full-name", label: t!("field-full-name"), value: full_name,
+                        autocomplete: "name", error: None }
+                Field { id: "email", label: t!("field-email"), value: email, r#type: "email",
+                        autocomplete: "email", error: message(email_error()) }
+                Field { id: "username", label: t!("field-username"), value: username,
+                        autocomplete: "username", hint: t!("hint-username"),
+                        error: message(username_error()) }
+                Field { id: "password", label: t!("field-password"), value: password,
+                        r#type: "password", autocomplete: "new-password",
+                        hint: t!("hint-password"), error: message(password_error()) }
+                Field { id: "confirm-password", label: t!("field-confirm-password"),
+                        value: confirmation, r#type: "password", autocomplete: "new-password",
+                        error: message(confirmation_error()) }
+                Button { r#type: "submit", loading: busy(), class: "w-full",
+                    if busy() { {t!("register-busy")} } else { {t!("register-submit")} }
+                }
+            }
+            p { class: "mt-6 text-center text-sm text-muted-foreground",
+                {t!("register-have-account")}
+                " "
+                Link { to: Route::Login { next: String::new() }, class: "font-medium text-primary hover:underline", {t!("register-login-link")} }
+            }
+        }
+    }
+}
+
+#[component]
+pub fn Dashboard() -> Element {
+    let auth = use_context::<Signal<AuthState>>();
+    let api = use_context::<Api>();
+    // Confirms the session with the service (refreshing it if needed) and
+    // picks up changes to the profile made elsewhere.
+    use_future(move || async move {
+        let mut auth = auth;
+        if let Ok(user) = api.me().await {
+            let mut state = auth.peek().clone();
+            if state.user.as_ref() != Some(&user) {
+                state.user = Some(user);
+                state.save();
+                auth.set(state);
+            }
+        }
+    });
+    let user = auth.read().user.clone().unwrap_or_default();
+    let stats = [
+        ("stat-steps", IconName::Activity),
+        ("stat-heart-rate", IconName::Heart),
+        ("stat-sleep", IconName::Moon),
+        ("stat-water", IconName::Droplet),
+    ];
+    rsx! {
+        div { class: "mx-auto grid max-w-6xl gap-6",
+            Card { class: "bg-gradient-to-br from-primary/10 to-accent/10 p-6",
+                h2 { id: "welcome", class: "text-2xl font-semibold tracking-tight",
+                    {t!("dashboard-welcome", name: user.display_name())}
+                }
+                p { class: "mt-1 text-muted-foreground", {t!("dashboard-subtitle")} }
+                if user.is_admin {
+                    p { id: "admin-badge", class: "mt-3 inline-flex rounded-full bg-primary px-3 py-1 text-xs font-medium text-primary-foreground",
+                        {t!("dashboard-admin")}
+                    }
+                }
+            }
+            div { class: "grid gap-4 sm:grid-cols-2 lg:grid-cols-4",
+                for (id, icon) in stats {
+                    Card { key: "{id}", class: "p-5",
+                        div { class: "flex items-center justify-between text-sm text-muted-foreground",
+                            span { {t!(id)} }
+                            span { class: "text-primary", Icon { name: icon } }
+                        }
+                        p { class: "mt-3 text-3xl font-semibold", "—" }
+                        p { class: "mt-1 text-xs text-muted-foreground", {t!("stat-no-data")} }
+                    }
+                }
+            }
+        }
+    }
+}
+
+#[component]
+pub fn NotFound(segments: Vec<String>) -> Element {
+    let path = format!("/{}", segments.join("/"));
+    rsx! {
+        main { class: "flex min-h-screen flex-col items-center justify-center gap-4 bg-background p-4 text-center text-foreground",
+            p { class: "text-6xl font-bold text-primary", "404" }
+            h1 { class: "text-2xl font-semibold", {t!("not-found-title")} }
+            p { class: "text-muted-foreground", {t!("not-found-body", path: path)} }
+            Link { to: Route::Dashboard {}, class: "rounded-md bg-primary px-4 py-2 text-sm font-medium text-primary-foreground", {t!("not-found-home")} }
+            Button { variant: Variant::Outline, onclick: move |_| { let _ = web_sys::window().map(|w| w.history().map(|h| h.back())); },
+                {t!("not-found-back")}
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn after_login_go_back_only_to_our_pages() {
+        assert_eq!(destination("/"), Route::Dashboard {});
+        assert_eq!(destination(""), Route::Dashboard {});
+        assert_eq!(destination("https://evil.example/"), Route::Dashboard {});
+        assert_eq!(destination("/login"), Route::Dashboard {});
+    }
+}

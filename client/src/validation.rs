@@ -1,0 +1,103 @@
+//! The register and login forms' rules, as the service enforces them, so that
+//! people see a problem before they submit. Each error is a Fluent message id.
+
+/// bcrypt's limit, which the service enforces: longer passwords are refused.
+pub const MAX_PASSWORD_BYTES: usize = 72;
+pub const MIN_PASSWORD_CHARS: usize = 8;
+
+pub fn email(value: &str) -> Option<&'static str> {
+    let value = value.trim();
+    if value.is_empty() {
+        return Some("error-email-required");
+    }
+    let valid = value.split_once('@').is_some_and(|(local, domain)| {
+        !local.is_empty()
+            && !domain.starts_with('.')
+            && !domain.ends_with('.')
+            && domain.contains('.')
+            && !value.chars().any(char::is_whitespace)
+            && !domain.contains('@')
+    });
+    (!valid).then_some("error-email-invalid")
+}
+
+pub fn username(value: &str) -> Option<&'static str> {
+    let value = value.trim();
+    if !(3..=50).contains(&value.chars().count()) {
+        return Some("error-username-length");
+    }
+    let allowed = value
+        .chars()
+        .all(|c| c.is_ascii_alphanumeric() || matches!(c, '_' | '.' | '-'));
+    (!allowed).then_some("error-username-chars")
+}
+
+pub fn new_password(value: &str) -> Option<&'static str> {
+    if value.chars().count() < MIN_PASSWORD_CHARS {
+        Some("error-password-short")
+    } else if value.len() > MAX_PASSWORD_BYTES {
+        Some("error-password-long")
+    } else {
+        None
+    }
+}
+
+pub fn password_confirmation(password: &str, confirmation: &str) -> Option<&'static str> {
+    (password != confirmation).then_some("error-password-mismatch")
+}
+
+pub fn required_password(value: &str) -> Option<&'static str> {
+    if value.is_empty() {
+        Some("error-password-required")
+    } else if value.len() > MAX_PASSWORD_BYTES {
+        Some("error-password-long")
+    } else {
+        None
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn emails() {
+        assert_eq!(email(" ada@example.org "), None);
+        assert_eq!(email(""), Some("error-email-required"));
+        for bad in [
+            "ada",
+            "ada@",
+            "@example.org",
+            "ada@example",
+            "a b@example.org",
+            "ada@.org",
+        ] {
+            assert_eq!(email(bad), Some("error-email-invalid"), "{bad}");
+        }
+    }
+
+    #[test]
+    fn usernames() {
+        assert_eq!(username("ada"), None);
+        assert_eq!(username("ad"), Some("error-username-length"));
+        assert_eq!(username(&"a".repeat(51)), Some("error-username-length"));
+        assert_eq!(username("ada lovelace"), Some("error-username-chars"));
+    }
+
+    #[test]
+    fn passwords_between_8_characters_and_72_bytes() {
+        assert_eq!(new_password("1234567"), Some("error-password-short"));
+        assert_eq!(new_password("12345678"), None);
+        assert_eq!(new_password(&"x".repeat(72)), None);
+        assert_eq!(new_password(&"x".repeat(73)), Some("error-password-long"));
+        // 25 Cyrillic letters are 50 bytes; 37 are 74.
+        assert_eq!(new_password(&"ж".repeat(25)), None);
+        assert_eq!(new_password(&"ж".repeat(37)), Some("error-password-long"));
+        assert_eq!(
+            password_confirmation("a", "b"),
+            Some("error-password-mismatch")
+        );
+        assert_eq!(password_confirmation("a", "a"), None);
+        assert_eq!(required_password(""), Some("error-password-required"));
+    }
+}
