@@ -9,9 +9,46 @@ export TEST_DATABASE_URL := env("TEST_DATABASE_URL", "postgres://postgres@127.0.
 default:
     @just --list
 
-# Run the service on the embedded SQLite database (http://127.0.0.1:8000/graphql)
-run *ARGS:
-    cargo run -p service -- serve {{ARGS}}
+# wasm-bindgen-cli must match the wasm-bindgen crate exactly (see client/Cargo.toml).
+wasm_bindgen_version := "0.2.130"
+
+# Build the client, then run the whole product on SQLite: http://127.0.0.1:8000
+run *ARGS: build-client
+    STATIC_DIR=client/dist cargo run -p service -- serve {{ARGS}}
+
+# Build the web client into client/dist (PROFILE=dev for a faster, bigger build)
+build-client PROFILE="wasm-release": _client-tools
+    #!/usr/bin/env bash
+    set -euo pipefail
+    target_dir=$(cargo metadata --no-deps --format-version 1 \
+        | python3 -c 'import json, sys; print(json.load(sys.stdin)["target_directory"])')
+    out_dir={{ if PROFILE == "dev" { "debug" } else { PROFILE } }}
+    cargo build -p client --target wasm32-unknown-unknown --profile {{PROFILE}}
+    rm -rf client/dist && mkdir -p client/dist
+    wasm-bindgen --target web --no-typescript --out-dir client/dist --out-name client \
+        "$target_dir/wasm32-unknown-unknown/$out_dir/client.wasm"
+    if [ "{{PROFILE}}" != dev ]; then
+        client/node_modules/.bin/wasm-opt -Oz --enable-bulk-memory --enable-nontrapping-float-to-int \
+            client/dist/client_bg.wasm -o client/dist/client_bg.wasm
+    fi
+    client/node_modules/.bin/tailwindcss --cwd client -i input.css -o dist/app.css --minify 2>/dev/null
+    cp client/index.html client/public/* client/dist/
+    echo "client/dist: $(du -sh client/dist | cut -f1) on disk; gzipped: $(cat client/dist/client_bg.wasm | gzip -9 | wc -c) bytes wasm"
+
+# The wasm target, wasm-bindgen-cli and the client's npm tools (installed once)
+_client-tools:
+    #!/usr/bin/env bash
+    set -euo pipefail
+    rustup target list --installed | grep -qx wasm32-unknown-unknown \
+        || rustup target add wasm32-unknown-unknown
+    if [ "$(wasm-bindgen --version 2>/dev/null)" != "wasm-bindgen {{wasm_bindgen_version}}" ]; then
+        # Without --locked: its lockfile pins a crate version the registry may lack.
+        cargo install wasm-bindgen-cli --version ={{wasm_bindgen_version}} --force
+    fi
+    if [ ! -x client/node_modules/.bin/tailwindcss ] \
+        || [ client/package-lock.json -nt client/node_modules/.package-lock.json ]; then
+        npm ci --prefix client --no-audit --no-fund --ignore-scripts
+    fi
 
 # Run the service and restart it whenever the code changes
 dev:

@@ -180,6 +180,7 @@ async fn the_built_client_is_served_with_an_spa_fallback() {
     assert_eq!(js.text().await.unwrap(), "console.log('client')");
     for route in ["/", "/login", "/some/deep/route"] {
         let page = app.http.get(app.url(route)).send().await.unwrap();
+        assert_eq!(page.status(), 200, "{route}");
         assert!(
             page.text().await.unwrap().contains("<title>client</title>"),
             "{route}"

@@ -92,8 +92,8 @@ pub async fn serve(
 
 /// The built client: files as they are, and `index.html` for every other
 /// path so the client's router can resolve it.
-fn spa(dir: &Path) -> ServeDir<tower_http::set_status::SetStatus<ServeFile>> {
-    ServeDir::new(dir).not_found_service(ServeFile::new(dir.join("index.html")))
+fn spa(dir: &Path) -> ServeDir<ServeFile> {
+    ServeDir::new(dir).fallback(ServeFile::new(dir.join("index.html")))
 }
 
 async fn not_found() -> (StatusCode, Json<serde_json::Value>) {

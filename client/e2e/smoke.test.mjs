@@ -1,0 +1,119 @@
+// Browser smoke test: the built client, served by the real service (on a
+// fresh SQLite database), in Debian's headless Chromium. A new user registers
+// and lands on the dashboard with their name, in both languages and themes,
+// and a reload keeps all of it. The full browser suite lives beside this.
+//
+// Run with `just smoke` (builds the client and the service first).
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { spawn } from 'node:child_process';
+import { mkdtempSync, mkdirSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { chromium } from 'playwright-core';
+
+const root = resolve(import.meta.dirname, '..', '..');
+const serviceBin = process.env.SERVICE_BIN ?? join(root, 'target', 'debug', 'service');
+const screenshots = process.env.SCREENSHOT_DIR ?? join(root, 'target', 'screenshots');
+const port = 18000 + Math.floor(Math.random() * 1000);
+const base = `http://127.0.0.1:${port}`;
+// Fluent wraps arguments in Unicode isolation marks.
+const plain = (text) => text.replace(/[\u2068\u2069]/g, '');
+
+let service;
+let browser;
+let dataDir;
+
+before(async () => {
+  dataDir = mkdtempSync(join(tmpdir(), 'smoke-'));
+  mkdirSync(screenshots, { recursive: true });
+  service = spawn(serviceBin, ['serve'], {
+    env: {
+      ...process.env,
+      DATABASE_URL: `sqlite://${join(dataDir, 'smoke.db')}`,
+      BIND_ADDR: `127.0.0.1:${port}`,
+      STATIC_DIR: join(root, 'client', 'dist'),
+      BCRYPT_COST: '4',
+      ENVIRONMENT: 'development',
+    },
+    stdio: ['ignore', 'inherit', 'inherit'],
+  });
+  for (let i = 0; ; i++) {
+    try {
+      if ((await fetch(`${base}/health/ready`)).ok) break;
+    } catch {}
+    if (i > 100) throw new Error(`the service did not start on ${base}`);
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  browser = await chromium.launch({
+    executablePath: process.env.CHROMIUM ?? '/usr/bin/chromium',
+    args: [
+      '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run',
+      '--disable-background-networking', '--disable-component-update', '--disable-sync',
+    ],
+  });
+});
+
+after(async () => {
+  await browser?.close();
+  service?.kill('SIGTERM');
+  if (dataDir) rmSync(dataDir, { recursive: true, force: true });
+});
+
+test('a new user registers and sees the dashboard in both languages and themes', async () => {
+  const context = await browser.newContext({ locale: 'en-US', colorScheme: 'light' });
+  const page = await context.newPage();
+  const problems = [];
+  page.on('pageerror', (e) => problems.push(e.message));
+  page.on('console', (m) => m.type() === 'error' && problems.push(m.text()));
+
+  await page.goto(`${base}/`);
+  await page.waitForURL(/\/login/);
+  await page.getByRole('link', { name: 'Create one' }).click();
+  await page.waitForURL(/\/register$/);
+
+  // Inline validation first: nothing is sent while the form is wrong.
+  await page.fill('#email', 'not-an-email');
+  await page.fill('#password', 'short');
+  await page.getByRole('button', { name: 'Create account' }).click();
+  await page.getByText('Enter a valid email address').waitFor();
+  await page.getByText('Password must be at least 8 characters').waitFor();
+
+  const suffix = Date.now().toString(36);
+  await page.fill('#full-name', 'Smoke Tester');
+  await page.fill('#email', `smoke-${suffix}@example.org`);
+  await page.fill('#username', `smoke_${suffix}`);
+  await page.fill('#password', 'correct horse battery');
+  await page.fill('#confirm-password', 'correct horse battery');
+  await page.getByRole('button', { name: 'Create account' }).click();
+
+  const welcome = page.locator('#welcome');
+  await welcome.waitFor();
+  assert.equal(plain(await welcome.innerText()), 'Welcome, Smoke Tester!');
+  assert.equal(new URL(page.url()).pathname, '/');
+  await page.screenshot({ path: join(screenshots, 'dashboard-en-light.png') });
+
+  await page.click('#language-toggle');
+  await page.getByText('Добро пожаловать').waitFor();
+  assert.equal(await page.getAttribute('html', 'lang'), 'ru');
+  await page.click('#theme-toggle');
+  assert.match(await page.getAttribute('html', 'class'), /\bdark\b/);
+  await page.screenshot({ path: join(screenshots, 'dashboard-ru-dark.png') });
+
+  // A reload keeps the session, the language and the theme.
+  await page.reload();
+  await welcome.waitFor();
+  assert.equal(plain(await welcome.innerText()), 'Добро пожаловать, Smoke Tester!');
+  assert.equal(await page.getAttribute('html', 'lang'), 'ru');
+  assert.match(await page.getAttribute('html', 'class'), /\bdark\b/);
+
+  assert.deepEqual(problems, []);
+  await context.close();
+});
+
+test('unknown paths show the 404 page', async () => {
+  const page = await browser.newPage();
+  await page.goto(`${base}/some/unknown/path`);
+  await page.getByText('Page not found').waitFor();
+  await page.close();
+});
