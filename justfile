@@ -55,9 +55,35 @@ dev:
     command -v cargo-watch >/dev/null || cargo install cargo-watch --locked
     cargo watch -w service -w migrations -x 'run -p service -- serve'
 
-# Run every test, on PostgreSQL and SQLite
-test *ARGS: _postgres-reachable
+# Run every test: the Rust suites (service on PostgreSQL and SQLite, client logic), then the browser smoke test
+test: test-rust smoke
+
+# The Rust tests only (faster; no browser)
+test-rust *ARGS: _postgres-reachable
     cargo test --workspace {{ARGS}}
+
+# Browser smoke test: the built client served by the service, in headless Chromium
+smoke: build-client _browser-tools
+    #!/usr/bin/env bash
+    set -euo pipefail
+    cargo build -p service
+    target_dir=$(cargo metadata --no-deps --format-version 1 \
+        | python3 -c 'import json, sys; print(json.load(sys.stdin)["target_directory"])')
+    SERVICE_BIN="$target_dir/debug/service" SCREENSHOT_DIR="$target_dir/screenshots" \
+        node --test client/e2e/
+    echo "screenshots: $target_dir/screenshots"
+
+# Debian's Chromium for the browser tests (never a browser downloaded by a test tool)
+_browser-tools:
+    #!/usr/bin/env bash
+    set -euo pipefail
+    if [ ! -x /usr/bin/chromium ]; then
+        if [ "$(id -u)" = 0 ]; then
+            apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium
+        else
+            echo "Install Chromium first: sudo apt-get install -y chromium" >&2; exit 1
+        fi
+    fi
 
 # Formatting and lints, as CI checks them
 lint:

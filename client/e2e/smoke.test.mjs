@@ -117,3 +117,37 @@ test('unknown paths show the 404 page', async () => {
   await page.getByText('Page not found').waitFor();
   await page.close();
 });
+
+test('signing out in one tab signs out the other; a wrong password is explained', async () => {
+  const email = `tabs-${Date.now().toString(36)}@example.org`;
+  const reply = await fetch(`${base}/graphql`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify({
+      query: 'mutation($i: RegisterInput!) { register(input: $i) { accessToken } }',
+      variables: { i: { email, username: `tabs_${Date.now().toString(36)}`, password: 'correct horse battery' } },
+    }),
+  });
+  assert.equal(reply.status, 200);
+
+  const context = await browser.newContext({ locale: 'en-US' });
+  const first = await context.newPage();
+  await first.goto(`${base}/login`);
+  await first.fill('#email', email);
+  await first.fill('#password', 'wrong password');
+  await first.getByRole('button', { name: 'Sign in' }).click();
+  await first.getByText('Wrong email or password').waitFor();
+  await first.fill('#password', 'correct horse battery');
+  await first.getByRole('button', { name: 'Sign in' }).click();
+  await first.locator('#welcome').waitFor();
+
+  const second = await context.newPage();
+  await second.goto(`${base}/`);
+  await second.locator('#welcome').waitFor();
+
+  await first.getByRole('button', { name: 'Account menu' }).click();
+  await first.getByRole('menuitem', { name: 'Log out' }).click();
+  await first.waitForURL(/\/login/);
+  await second.waitForURL(/\/login/);
+  await context.close();
+});
