@@ -290,7 +290,18 @@ impl Api {
                 Recovery::Refresh(refresh_token) => refresh_token,
             };
             let variables = refresh_token::Variables { refresh_token };
-            let pair = send::<RefreshToken>(variables, None).await?.refresh_token;
+            let pair = match send::<RefreshToken>(variables, None).await {
+                Ok(data) => data.refresh_token,
+                // Refused, but another tab (one without Web Locks) may have
+                // rotated first and stored the newer pair: use it if so.
+                Err(ApiError::Unauthenticated) => {
+                    return match recovery(used.as_ref(), AuthState::load().tokens.as_ref()) {
+                        Recovery::Adopt(tokens) => Ok(tokens),
+                        _ => Err(ApiError::Unauthenticated),
+                    };
+                }
+                Err(other) => return Err(other),
+            };
             let tokens = Tokens {
                 access_token: pair.access_token,
                 refresh_token: pair.refresh_token,

@@ -235,6 +235,8 @@ pub fn Sheet(open: Signal<bool>, label: String, children: Element) -> Element {
                 aria_modal: "true",
                 aria_label: label,
                 class: "absolute inset-y-0 left-0 w-72 max-w-[85vw] border-r border-border bg-card shadow-xl",
+                // Choosing a destination closes the drawer.
+                onclick: move |_| open.set(false),
                 {children}
             }
         }
