@@ -151,3 +151,26 @@ test('signing out in one tab signs out the other; a wrong password is explained'
   await second.waitForURL(/\/login/);
   await context.close();
 });
+
+test('narrow screens get a drawer; the first visit follows the browser language', async () => {
+  const context = await browser.newContext({ viewport: { width: 390, height: 760 }, locale: 'ru-RU' });
+  const page = await context.newPage();
+  const id = Date.now().toString(36);
+  await page.goto(`${base}/register`);
+  assert.equal(await page.getAttribute('html', 'lang'), 'ru');
+  await page.fill('#email', `narrow-${id}@example.org`);
+  await page.fill('#username', `narrow_${id}`);
+  await page.fill('#password', 'correct horse battery');
+  await page.fill('#confirm-password', 'correct horse battery');
+  await page.getByRole('button', { name: 'Создать аккаунт' }).click();
+  await page.locator('#welcome').waitFor();
+
+  const drawer = page.getByRole('dialog');
+  assert.equal(await drawer.count(), 0);
+  await page.getByRole('button', { name: 'Показать или скрыть меню' }).first().click();
+  await drawer.waitFor();
+  await page.screenshot({ path: join(screenshots, 'dashboard-ru-drawer.png') });
+  await page.keyboard.press('Escape');
+  await drawer.waitFor({ state: 'detached' });
+  await context.close();
+});

@@ -234,7 +234,12 @@ pub fn Sheet(open: Signal<bool>, label: String, children: Element) -> Element {
                 role: "dialog",
                 aria_modal: "true",
                 aria_label: label,
-                class: "absolute inset-y-0 left-0 w-72 max-w-[85vw] border-r border-border bg-card shadow-xl",
+                class: "absolute inset-y-0 left-0 w-72 max-w-[85vw] border-r border-border bg-card shadow-xl focus:outline-none",
+                // Focus moves into the dialog, so Escape (handled above) works at once.
+                tabindex: "-1",
+                onmounted: move |event| async move {
+                    let _ = event.data().set_focus(true).await;
+                },
                 // Choosing a destination closes the drawer.
                 onclick: move |_| open.set(false),
                 {children}
