@@ -174,3 +174,55 @@ test('narrow screens get a drawer; the first visit follows the browser language'
   await drawer.waitFor({ state: 'detached' });
   await context.close();
 });
+
+test('an expired access token is refreshed once, behind the scenes', async () => {
+  // A second service whose access tokens expire at once (plus the 5 s leeway).
+  const shortPort = port + 1000;
+  const short = spawn(serviceBin, ['serve'], {
+    env: {
+      ...process.env,
+      DATABASE_URL: `sqlite://${join(dataDir, 'short.db')}`,
+      BIND_ADDR: `127.0.0.1:${shortPort}`,
+      STATIC_DIR: join(root, 'client', 'dist'),
+      BCRYPT_COST: '4',
+      ACCESS_TOKEN_EXPIRE_MINUTES: '0',
+    },
+    stdio: ['ignore', 'ignore', 'inherit'],
+  });
+  try {
+    const shortBase = `http://127.0.0.1:${shortPort}`;
+    for (let i = 0; !(await fetch(`${shortBase}/health/ready`).then((r) => r.ok, () => false)); i++) {
+      if (i > 100) throw new Error('the short-lived service did not start');
+      await new Promise((r) => setTimeout(r, 100));
+    }
+    const context = await browser.newContext({ locale: 'en-US' });
+    const page = await context.newPage();
+    const id = Date.now().toString(36);
+    await page.goto(`${shortBase}/register`);
+    await page.fill('#email', `expiry-${id}@example.org`);
+    await page.fill('#username', `expiry_${id}`);
+    await page.fill('#password', 'correct horse battery');
+    await page.fill('#confirm-password', 'correct horse battery');
+    await page.getByRole('button', { name: 'Create account' }).click();
+    await page.locator('#welcome').waitFor();
+    const before = await page.evaluate(() => JSON.parse(localStorage.getItem('auth')).tokens);
+
+    await new Promise((r) => setTimeout(r, 6500));
+    const operations = [];
+    page.on('request', (request) => {
+      if (request.url().endsWith('/graphql')) operations.push(request.postDataJSON().operationName);
+    });
+    await page.reload();
+    await page.locator('#welcome').waitFor();
+    await page.waitForFunction(
+      (old) => JSON.parse(localStorage.getItem('auth')).tokens.refresh_token !== old,
+      before.refresh_token,
+    );
+    // me (refused), refreshToken, me again: one refresh, and still signed in.
+    assert.deepEqual(operations, ['Me', 'RefreshToken', 'Me']);
+    assert.equal(new URL(page.url()).pathname, '/');
+    await context.close();
+  } finally {
+    short.kill('SIGTERM');
+  }
+});
