@@ -236,18 +236,6 @@ impl Api {
         Ok(())
     }
 
-    /// Ends the session on the service (best effort) and here.
-    pub async fn logout(&self) {
-        let tokens = self.auth.peek().tokens.clone();
-        self.sign_out_locally();
-        if let Some(tokens) = tokens {
-            let variables = logout::Variables {
-                refresh_token: tokens.refresh_token,
-            };
-            let _ = send::<Logout>(variables, None).await;
-        }
-    }
-
     /// The signed-in user, fresh from the service.
     pub async fn me(&self) -> Result<User, ApiError> {
         let user = self.authorized::<Me>(me::Variables).await?.me;
@@ -280,11 +268,21 @@ impl Api {
 
     /// New tokens after `used` was refused: one refresh at a time, in this
     /// tab and across tabs; whoever comes second adopts what the first stored.
+    /// Never touches a session that is no longer the caller's (signed out, or
+    /// another user signed in from another tab meanwhile).
     async fn refreshed(&self, used: Option<Tokens>) -> Result<Tokens, ApiError> {
-        let api = *self;
+        let caller = user_id(&self.auth.peek());
+        let still_caller = {
+            let caller = caller.clone();
+            move |state: &AuthState| user_id(state) == caller
+        };
+        let is_caller = move |state: &AuthState| user_id(state) == caller;
         let outcome = exclusive(async move {
-            let stored = AuthState::load().tokens;
-            let refresh_token = match recovery(used.as_ref(), stored.as_ref()) {
+            let stored = AuthState::load();
+            if !still_caller(&stored) {
+                return Err(ApiError::Unauthenticated);
+            }
+            let refresh_token = match recovery(used.as_ref(), stored.tokens.as_ref()) {
                 Recovery::Adopt(tokens) => return Ok(tokens),
                 Recovery::SignOut => return Err(ApiError::Unauthenticated),
                 Recovery::Refresh(refresh_token) => refresh_token,
@@ -295,8 +293,9 @@ impl Api {
                 // Refused, but another tab (one without Web Locks) may have
                 // rotated first and stored the newer pair: use it if so.
                 Err(ApiError::Unauthenticated) => {
-                    return match recovery(used.as_ref(), AuthState::load().tokens.as_ref()) {
-                        Recovery::Adopt(tokens) => Ok(tokens),
+                    let now = AuthState::load();
+                    return match recovery(used.as_ref(), now.tokens.as_ref()) {
+                        Recovery::Adopt(tokens) if still_caller(&now) => Ok(tokens),
                         _ => Err(ApiError::Unauthenticated),
                     };
                 }
@@ -306,27 +305,46 @@ impl Api {
                 access_token: pair.access_token,
                 refresh_token: pair.refresh_token,
             };
-            let mut state = AuthState::load();
-            state.tokens = Some(tokens.clone());
-            api.set_auth(state);
+            // Store the pair only over the state it replaces.
+            let mut now = AuthState::load();
+            if now.tokens == stored.tokens {
+                now.tokens = Some(tokens.clone());
+                now.save();
+            }
             Ok(tokens)
         })
-        .await;
-        match outcome {
-            Ok(tokens) => {
-                // Another tab's refresh may have been stored: take the state
-                // as it is now, so this tab shows it too.
-                let mut auth = self.auth;
-                auth.set(AuthState::load());
-                Ok(tokens)
-            }
-            Err(ApiError::Unauthenticated) => {
-                self.sign_out_locally();
-                Err(ApiError::Unauthenticated)
-            }
-            Err(other) => Err(other),
+        .await
+        .unwrap_or(Err(ApiError::Network));
+        // Show the state as it is now, whoever stored it.
+        let mut auth = self.auth;
+        auth.set(AuthState::load());
+        if outcome == Err(ApiError::Unauthenticated) && is_caller(&AuthState::load()) {
+            self.sign_out_locally();
         }
+        outcome
     }
+
+    /// Ends the session on the service (best effort) and here. Waits for a
+    /// refresh in flight, so the token sent is the live one.
+    pub async fn logout(&self) {
+        let api = *self;
+        let _ = exclusive(async move {
+            let tokens = AuthState::load().tokens;
+            api.sign_out_locally();
+            if let Some(tokens) = tokens {
+                let variables = logout::Variables {
+                    refresh_token: tokens.refresh_token,
+                };
+                let _ = send::<Logout>(variables, None).await;
+            }
+        })
+        .await;
+        self.sign_out_locally();
+    }
+}
+
+fn user_id(state: &AuthState) -> Option<String> {
+    state.user.as_ref().map(|u| u.id.clone())
 }
 
 fn user_from(user: impl Into<User>) -> User {
@@ -369,12 +387,13 @@ thread_local! {
 }
 
 /// Runs `work` while holding the refresh lock of this tab and, where the
-/// browser has the Web Locks API, of every tab of this origin.
-async fn exclusive<T: 'static>(work: impl Future<Output = T> + 'static) -> T {
+/// browser has the Web Locks API, of every tab of this origin. `None` if the
+/// browser refused the lock before the work could run.
+async fn exclusive<T: 'static>(work: impl Future<Output = T> + 'static) -> Option<T> {
     let mutex = IN_TAB.with(Rc::clone);
     let _in_tab = mutex.lock().await;
     if !has_web_locks() {
-        return work.await;
+        return Some(work.await);
     }
     let (done, result) = futures::channel::oneshot::channel();
     let run = Closure::once_into_js(move || {
@@ -383,8 +402,10 @@ async fn exclusive<T: 'static>(work: impl Future<Output = T> + 'static) -> T {
             Ok(JsValue::UNDEFINED)
         })
     });
+    // The lock's promise settles after the work's, so its result is ready by
+    // now, unless the request failed before running it.
     let _ = wasm_bindgen_futures::JsFuture::from(with_web_lock("auth-refresh", &run)).await;
-    result.await.expect("the locked work ran to completion")
+    futures::FutureExt::now_or_never(result).and_then(Result::ok)
 }
 
 #[cfg(test)]

@@ -274,7 +274,9 @@ impl Toasts {
         let id = next();
         next += 1;
         list.write().push(Toast { id, message });
-        spawn(async move {
+        // Not tied to the component that asked: it may be gone before the
+        // toast is (a page that redirects after success).
+        dioxus::core::spawn_forever(async move {
             gloo_timers::future::sleep(std::time::Duration::from_secs(4)).await;
             list.write().retain(|t| t.id != id);
         });

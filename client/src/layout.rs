@@ -140,7 +140,8 @@ fn Header(drawer: Signal<bool>) -> Element {
                     r#type: "button",
                     id: "language-toggle",
                     class: "inline-flex items-center gap-1 rounded-md px-2 py-2 text-sm hover:bg-muted",
-                    aria_label: t!("language-toggle"),
+                    // The accessible name includes the visible "EN"/"RU".
+                    aria_label: format!("{} — {}", t!("language-short"), t!("language-toggle")),
                     onclick: move |_| {
                         let next = ui.read().language.other();
                         ui.write().language = next;
@@ -172,10 +173,9 @@ fn Header(drawer: Signal<bool>) -> Element {
                     Separator {}
                     MenuItem {
                         onclick: move |_| {
-                            spawn(async move {
-                                api.logout().await;
-                                toasts.push(t!("toast-signed-out"));
-                            });
+                            toasts.push(t!("toast-signed-out"));
+                            // Outlives this header, which signing out removes.
+                            dioxus::core::spawn_forever(async move { api.logout().await });
                         },
                         Icon { name: IconName::Logout, class: "h-4 w-4" }
                         {t!("logout")}

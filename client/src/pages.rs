@@ -155,7 +155,10 @@ pub fn Register() -> Element {
             .then(|| validation::password_confirmation(&password(), &confirmation()))
             .flatten()
     });
-    let form_error = use_memo(move || failure().filter(|e| e.field().is_none()));
+    // Anything not shown under one of the checked fields shows above the form.
+    let form_error = use_memo(move || {
+        failure().filter(|e| !matches!(e.field(), Some("email" | "username" | "password")))
+    });
     // A changed value clears the service's complaint about it.
     use_effect(move || {
         let _ = (email(), username(), password());
@@ -227,7 +230,9 @@ pub fn Dashboard() -> Element {
         let mut auth = auth;
         if let Ok(user) = api.me().await {
             let mut state = auth.peek().clone();
-            if state.user.as_ref() != Some(&user) {
+            // Only over the same account: another tab may have switched users.
+            let same_account = state.user.as_ref().is_some_and(|u| u.id == user.id);
+            if same_account && state.user.as_ref() != Some(&user) {
                 state.user = Some(user);
                 state.save();
                 auth.set(state);
