@@ -107,6 +107,15 @@ test('a new user registers and sees the dashboard in both languages and themes',
   assert.equal(await page.getAttribute('html', 'lang'), 'ru');
   assert.match(await page.getAttribute('html', 'class'), /\bdark\b/);
 
+  // The user menu works from the keyboard, and Escape hands focus back.
+  const menuButton = page.getByRole('button', { name: 'Меню аккаунта' });
+  await menuButton.focus();
+  await page.keyboard.press('Enter');
+  await page.getByRole('menu').waitFor();
+  await page.keyboard.press('Escape');
+  await page.getByRole('menu').waitFor({ state: 'detached' });
+  assert.equal(await page.evaluate(() => document.activeElement.getAttribute('aria-label')), 'Меню аккаунта');
+
   assert.deepEqual(problems, []);
   await context.close();
 });

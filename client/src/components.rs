@@ -170,17 +170,25 @@ pub fn Separator() -> Element {
 #[component]
 pub fn DropdownMenu(label: String, trigger: Element, children: Element) -> Element {
     let mut open = use_signal(|| false);
+    let mut trigger_element = use_signal(|| None::<std::rc::Rc<MountedData>>);
     rsx! {
         div {
             class: "relative",
             onkeydown: move |event| {
-                if event.key() == Key::Escape {
+                if event.key() == Key::Escape && open() {
                     open.set(false);
+                    // Back to the trigger, so the keyboard user is not lost.
+                    if let Some(element) = trigger_element() {
+                        spawn(async move {
+                            let _ = element.set_focus(true).await;
+                        });
+                    }
                 }
             },
             button {
                 r#type: "button",
                 class: "rounded-full {FOCUS}",
+                onmounted: move |event| trigger_element.set(Some(event.data())),
                 aria_label: label,
                 aria_haspopup: "menu",
                 aria_expanded: open(),
