@@ -24,27 +24,31 @@ let service;
 let browser;
 let dataDir;
 
-before(async () => {
-  dataDir = mkdtempSync(join(tmpdir(), 'smoke-'));
-  mkdirSync(screenshots, { recursive: true });
-  service = spawn(serviceBin, ['serve'], {
+/// Starts the service on `port` over a fresh SQLite file; resolves when ready.
+async function startService(port, name, extraEnv = {}) {
+  const child = spawn(serviceBin, ['serve'], {
     env: {
       ...process.env,
-      DATABASE_URL: `sqlite://${join(dataDir, 'smoke.db')}`,
+      DATABASE_URL: `sqlite://${join(dataDir, `${name}.db`)}`,
       BIND_ADDR: `127.0.0.1:${port}`,
       STATIC_DIR: join(root, 'client', 'dist'),
       BCRYPT_COST: '4',
       ENVIRONMENT: 'development',
+      ...extraEnv,
     },
-    stdio: ['ignore', 'inherit', 'inherit'],
+    stdio: ['ignore', 'ignore', 'inherit'],
   });
-  for (let i = 0; ; i++) {
-    try {
-      if ((await fetch(`${base}/health/ready`)).ok) break;
-    } catch {}
-    if (i > 100) throw new Error(`the service did not start on ${base}`);
+  for (let i = 0; !(await fetch(`http://127.0.0.1:${port}/health/ready`).then((r) => r.ok, () => false)); i++) {
+    if (i > 100) throw new Error(`the service did not start on port ${port}`);
     await new Promise((r) => setTimeout(r, 100));
   }
+  return child;
+}
+
+before(async () => {
+  dataDir = mkdtempSync(join(tmpdir(), 'smoke-'));
+  mkdirSync(screenshots, { recursive: true });
+  service = await startService(port, 'smoke');
   browser = await chromium.launch({
     executablePath: process.env.CHROMIUM ?? '/usr/bin/chromium',
     args: [
@@ -187,23 +191,9 @@ test('narrow screens get a drawer; the first visit follows the browser language'
 test('an expired access token is refreshed once, behind the scenes', async () => {
   // A second service whose access tokens expire at once (plus the 5 s leeway).
   const shortPort = port + 1000;
-  const short = spawn(serviceBin, ['serve'], {
-    env: {
-      ...process.env,
-      DATABASE_URL: `sqlite://${join(dataDir, 'short.db')}`,
-      BIND_ADDR: `127.0.0.1:${shortPort}`,
-      STATIC_DIR: join(root, 'client', 'dist'),
-      BCRYPT_COST: '4',
-      ACCESS_TOKEN_EXPIRE_MINUTES: '0',
-    },
-    stdio: ['ignore', 'ignore', 'inherit'],
-  });
+  const shortBase = `http://127.0.0.1:${shortPort}`;
+  const short = await startService(shortPort, 'short', { ACCESS_TOKEN_EXPIRE_MINUTES: '0' });
   try {
-    const shortBase = `http://127.0.0.1:${shortPort}`;
-    for (let i = 0; !(await fetch(`${shortBase}/health/ready`).then((r) => r.ok, () => false)); i++) {
-      if (i > 100) throw new Error('the short-lived service did not start');
-      await new Promise((r) => setTimeout(r, 100));
-    }
     const context = await browser.newContext({ locale: 'en-US' });
     const page = await context.newPage();
     const id = Date.now().toString(36);

@@ -181,6 +181,14 @@ impl Api {
         auth.set(state);
     }
 
+    fn start_session(&self, user: impl Into<User>, access_token: String, refresh_token: String) {
+        let tokens = Tokens {
+            access_token,
+            refresh_token,
+        };
+        self.set_auth(AuthState::signed_in(user.into(), tokens));
+    }
+
     pub fn sign_out_locally(&self) {
         self.set_auth(AuthState::default());
     }
@@ -199,13 +207,7 @@ impl Api {
             },
         };
         let payload = send::<Login>(variables, None).await?.login;
-        self.set_auth(AuthState::signed_in(
-            user_from(payload.user),
-            Tokens {
-                access_token: payload.access_token,
-                refresh_token: payload.refresh_token,
-            },
-        ));
+        self.start_session(payload.user, payload.access_token, payload.refresh_token);
         Ok(())
     }
 
@@ -226,20 +228,13 @@ impl Api {
             },
         };
         let payload = send::<Register>(variables, None).await?.register;
-        self.set_auth(AuthState::signed_in(
-            user_from(payload.user),
-            Tokens {
-                access_token: payload.access_token,
-                refresh_token: payload.refresh_token,
-            },
-        ));
+        self.start_session(payload.user, payload.access_token, payload.refresh_token);
         Ok(())
     }
 
     /// The signed-in user, fresh from the service.
     pub async fn me(&self) -> Result<User, ApiError> {
-        let user = self.authorized::<Me>(me::Variables).await?.me;
-        Ok(user_from(user))
+        Ok(self.authorized::<Me>(me::Variables).await?.me.into())
     }
 
     /// Sends an operation that needs the access token, refreshing once if the
@@ -345,10 +340,6 @@ impl Api {
 
 fn user_id(state: &AuthState) -> Option<String> {
     state.user.as_ref().map(|u| u.id.clone())
-}
-
-fn user_from(user: impl Into<User>) -> User {
-    user.into()
 }
 
 macro_rules! user_conversion {
