@@ -189,7 +189,7 @@ impl Api {
         self.set_auth(AuthState::signed_in(user.into(), tokens));
     }
 
-    pub fn sign_out_locally(&self) {
+    fn sign_out_locally(&self) {
         self.set_auth(AuthState::default());
     }
 
@@ -271,7 +271,6 @@ impl Api {
             let caller = caller.clone();
             move |state: &AuthState| user_id(state) == caller
         };
-        let is_caller = move |state: &AuthState| user_id(state) == caller;
         let outcome = exclusive(async move {
             let stored = AuthState::load();
             if !still_caller(&stored) {
@@ -313,7 +312,7 @@ impl Api {
         // Show the state as it is now, whoever stored it.
         let mut auth = self.auth;
         auth.set(AuthState::load());
-        if outcome == Err(ApiError::Unauthenticated) && is_caller(&AuthState::load()) {
+        if outcome == Err(ApiError::Unauthenticated) && user_id(&AuthState::load()) == caller {
             self.sign_out_locally();
         }
         outcome
@@ -334,6 +333,7 @@ impl Api {
             }
         })
         .await;
+        // Also when the browser refused the lock and the work never ran.
         self.sign_out_locally();
     }
 }
