@@ -18,22 +18,7 @@ run *ARGS: build-client
 
 # Build the web client into client/dist (PROFILE=dev for a faster, bigger build)
 build-client PROFILE="wasm-release": _client-tools
-    #!/usr/bin/env bash
-    set -euo pipefail
-    target_dir=$(cargo metadata --no-deps --format-version 1 \
-        | python3 -c 'import json, sys; print(json.load(sys.stdin)["target_directory"])')
-    out_dir={{ if PROFILE == "dev" { "debug" } else { PROFILE } }}
-    cargo build -p client --target wasm32-unknown-unknown --profile {{PROFILE}}
-    rm -rf client/dist && mkdir -p client/dist
-    wasm-bindgen --target web --no-typescript --out-dir client/dist --out-name client \
-        "$target_dir/wasm32-unknown-unknown/$out_dir/client.wasm"
-    if [ "{{PROFILE}}" != dev ]; then
-        client/node_modules/.bin/wasm-opt -Oz --enable-bulk-memory --enable-nontrapping-float-to-int \
-            client/dist/client_bg.wasm -o client/dist/client_bg.wasm
-    fi
-    client/node_modules/.bin/tailwindcss --cwd client -i input.css -o dist/app.css --minify 2>/dev/null
-    cp client/index.html client/public/* client/dist/
-    echo "client/dist: $(du -sh client/dist | cut -f1) on disk; gzipped: $(cat client/dist/client_bg.wasm | gzip -9 | wc -c) bytes wasm"
+    client/build.sh {{PROFILE}}
 
 # The wasm target, wasm-bindgen-cli and the client's npm tools (installed once)
 _client-tools:
@@ -50,40 +35,97 @@ _client-tools:
         npm ci --prefix client --no-audit --no-fund --ignore-scripts
     fi
 
-# Run the service and restart it whenever the code changes
-dev:
+# Local hot reload without Docker: the service restarts and the client rebuilds on every change
+dev: _client-tools
+    #!/usr/bin/env bash
+    set -euo pipefail
     command -v cargo-watch >/dev/null || cargo install cargo-watch --locked
-    cargo watch -w service -w migrations -x 'run -p service -- serve'
+    client/build.sh dev
+    # Both watchers stop together on Ctrl-C.
+    trap 'kill 0' EXIT
+    cargo watch -q -w client -s 'client/build.sh dev' &
+    STATIC_DIR=client/dist cargo watch -w service -w migrations -x 'run -p service -- serve'
 
-# Run every test: the Rust suites (service on PostgreSQL and SQLite, client logic), then the browser smoke test
-test: test-rust smoke
+# Run every test: the Rust suites (service on PostgreSQL and SQLite, client logic), then the end-to-end suite
+test: test-rust e2e
 
 # The Rust tests only (faster; no browser)
 test-rust *ARGS: _postgres-reachable
     cargo test --workspace {{ARGS}}
 
-# Browser smoke test: the built client served by the service, in headless Chromium
-smoke: build-client _browser-tools
+# End-to-end: two PostgreSQL-backed replicas and the client behind deploy/nginx, driven in headless Chromium
+[positional-arguments]
+e2e *ARGS: build-client _browser-tools _postgres-reachable
     #!/usr/bin/env bash
     set -euo pipefail
     cargo build -p service
     target_dir=$(cargo metadata --no-deps --format-version 1 \
         | python3 -c 'import json, sys; print(json.load(sys.stdin)["target_directory"])')
     SERVICE_BIN="$target_dir/debug/service" SCREENSHOT_DIR="$target_dir/screenshots" \
-        node --test client/e2e/
+        node --test --test-concurrency=1 "$@" client/e2e/
     echo "screenshots: $target_dir/screenshots"
 
-# Debian's Chromium for the browser tests (never a browser downloaded by a test tool)
+# Debian's Chromium and nginx for the end-to-end suite (never a browser downloaded by a test tool)
 _browser-tools:
     #!/usr/bin/env bash
     set -euo pipefail
-    if [ ! -x /usr/bin/chromium ]; then
+    missing=()
+    [ -x /usr/bin/chromium ] || missing+=(chromium)
+    command -v nginx >/dev/null || [ -x /usr/sbin/nginx ] || missing+=(nginx-light)
+    command -v psql >/dev/null || missing+=(postgresql-client)
+    if [ ${#missing[@]} -gt 0 ]; then
         if [ "$(id -u)" = 0 ]; then
-            apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium
+            apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${missing[@]}"
         else
-            echo "Install Chromium first: sudo apt-get install -y chromium" >&2; exit 1
+            echo "Install first: sudo apt-get install -y ${missing[*]}" >&2; exit 1
         fi
     fi
+
+# Validate the deployment: both compose files, and nginx -t on the rendered proxy and client configs
+check-deploy: _browser-tools
+    #!/usr/bin/env bash
+    set -euo pipefail
+    if ! command -v docker-compose >/dev/null; then
+        if [ "$(id -u)" = 0 ]; then
+            apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq docker-compose
+        else
+            echo "Install first: sudo apt-get install -y docker-compose" >&2; exit 1
+        fi
+    fi
+    docker-compose --env-file .env.example -f docker-compose.yml config -q
+    docker-compose --env-file .env.example -f docker-compose.yml -f deploy/docker-compose.dev.yml config -q
+    echo "docker-compose.yml and deploy/docker-compose.dev.yml: valid"
+    node client/e2e/stack.mjs check-nginx
+
+# Build and start the product in Docker (PostgreSQL, two service replicas, client, nginx): http://localhost:8080
+up: _env-file
+    docker compose up --build -d
+    @echo "up: http://localhost:8080 (then: just seed-admin-compose)"
+
+# The same with hot reload of the service and the client (deploy/docker-compose.dev.yml)
+up-dev: _env-file
+    docker compose -f docker-compose.yml -f deploy/docker-compose.dev.yml up --build
+
+# Stop the containers (the database volume stays; `docker compose down -v` drops it)
+down:
+    docker compose down
+
+# Create the first admin inside the running compose deployment (FIRST_ADMIN_* from .env)
+seed-admin-compose:
+    docker compose exec service service seed-admin
+
+# A .env with fresh secrets, unless there is one
+_env-file:
+    #!/usr/bin/env bash
+    set -euo pipefail
+    [ -f .env ] && exit 0
+    secret() { od -An -N32 -tx1 /dev/urandom | tr -d ' \n'; }
+    sed -e "s/^SECRET_KEY=.*/SECRET_KEY=$(secret)/" \
+        -e "s/^POSTGRES_PASSWORD=.*/POSTGRES_PASSWORD=$(secret)/" \
+        -e "s/^FIRST_ADMIN_PASSWORD=.*/FIRST_ADMIN_PASSWORD=$(secret | cut -c1-24)/" \
+        .env.example > .env
+    chmod 600 .env
+    echo "wrote .env from .env.example with a fresh SECRET_KEY, POSTGRES_PASSWORD and FIRST_ADMIN_PASSWORD"
 
 # Formatting and lints, as CI checks them
 lint:

@@ -212,10 +212,8 @@ async fn exchange(socket: &mut Socket, message: Value, wanted: impl Fn(&Value) -
     }
 }
 
-#[tokio::test]
-async fn websocket_operations_check_the_user_every_time() {
-    let app = TestApp::spawn(Engine::Sqlite).await;
-    let admin = app.admin_token().await;
+/// A graphql-transport-ws connection, initialised with this access token.
+async fn connect_ws(app: &TestApp, token: Option<&str>) -> Socket {
     let mut request = format!("ws://{}/graphql/ws", app.addr)
         .into_client_request()
         .unwrap();
@@ -224,11 +222,33 @@ async fn websocket_operations_check_the_user_every_time() {
         "graphql-transport-ws".parse().unwrap(),
     );
     let (mut socket, _) = tokio_tungstenite::connect_async(request).await.unwrap();
-
-    let init = json!({ "type": "connection_init",
-                       "payload": { "Authorization": format!("Bearer {admin}") } });
+    let payload = match token {
+        Some(token) => json!({ "Authorization": format!("Bearer {token}") }),
+        None => json!({}),
+    };
+    let init = json!({ "type": "connection_init", "payload": payload });
     let ack = exchange(&mut socket, init, |_| true).await;
     assert_eq!(ack["type"], "connection_ack");
+    socket
+}
+
+/// The next message about operation `id`, whatever its type.
+async fn next_about(socket: &mut Socket, id: &str) -> Value {
+    loop {
+        if let Message::Text(text) = socket.next().await.unwrap().unwrap() {
+            let message: Value = serde_json::from_str(&text).unwrap();
+            if message["id"] == id {
+                return message;
+            }
+        }
+    }
+}
+
+#[tokio::test]
+async fn websocket_operations_check_the_user_every_time() {
+    let app = TestApp::spawn(Engine::Sqlite).await;
+    let admin = app.admin_token().await;
+    let mut socket = connect_ws(&app, Some(&admin)).await;
 
     let users = |id: &str| {
         json!({ "type": "subscribe", "id": id,
@@ -251,4 +271,65 @@ async fn websocket_operations_check_the_user_every_time() {
         "UNAUTHENTICATED",
         "{reply}"
     );
+}
+
+#[tokio::test]
+async fn session_status_reports_the_session_until_it_ends() {
+    let app = TestApp::spawn(Engine::Sqlite).await;
+    let tokens = app.register_ok("ws@example.org", "wsuser").await;
+    let access = tokens["accessToken"].as_str().unwrap();
+    let mut socket = connect_ws(&app, Some(access)).await;
+    let subscribe = |id: &str, every: i64| {
+        json!({ "type": "subscribe", "id": id, "payload": {
+            "query": "subscription($s: Int!) { sessionStatus(everySeconds: $s) { active expiresAt } }",
+            "variables": { "s": every } } })
+    };
+
+    let first = exchange(&mut socket, subscribe("1", 1), |m| m["id"] == "1").await;
+    assert_eq!(first["type"], "next", "{first}");
+    let status = &first["payload"]["data"]["sessionStatus"];
+    assert_eq!(status["active"], true, "{first}");
+    let expires: chrono::DateTime<chrono::Utc> =
+        status["expiresAt"].as_str().unwrap().parse().unwrap();
+    let hours = (expires - chrono::Utc::now()).num_minutes() as f64 / 60.0;
+    assert!((23.9..=24.0).contains(&hours), "{hours}");
+
+    // A logout made elsewhere reaches the subscriber, which then hears no more.
+    let logout = app
+        .gql(
+            "mutation($t: String!) { logout(refreshToken: $t) }",
+            json!({ "t": tokens["refreshToken"] }),
+            None,
+        )
+        .await;
+    assert_eq!(logout["data"]["logout"], true, "{logout}");
+    let last = loop {
+        let message = next_about(&mut socket, "1").await;
+        if message["payload"]["data"]["sessionStatus"]["active"] != true {
+            break message;
+        }
+    };
+    assert_eq!(
+        last["payload"]["data"]["sessionStatus"],
+        json!({ "active": false, "expiresAt": null }),
+        "{last}"
+    );
+    assert_eq!(next_about(&mut socket, "1").await["type"], "complete");
+
+    // Out-of-range periods and missing credentials are refused with a code.
+    let mut anonymous_socket = connect_ws(&app, None).await;
+    for (anonymous, every, code) in [
+        (false, 0, "BAD_USER_INPUT"),
+        (false, 3601, "BAD_USER_INPUT"),
+        (true, 30, "UNAUTHENTICATED"),
+    ] {
+        let socket = if anonymous {
+            &mut anonymous_socket
+        } else {
+            &mut socket
+        };
+        let id = format!("{every}");
+        let reply = exchange(socket, subscribe(&id, every), |m| m["id"] == id.as_str()).await;
+        assert_eq!(error_code(&reply["payload"]).0, code, "{reply}");
+    }
 }

@@ -6,7 +6,7 @@ pub mod input;
 pub mod password;
 pub mod tokens;
 
-use chrono::Duration;
+use chrono::{DateTime, Duration, Utc};
 use uuid::Uuid;
 
 pub use error::AuthError;
@@ -197,13 +197,32 @@ impl Auth {
     /// The active user behind an access token. The user row, not the token,
     /// decides the role and whether the account still works.
     pub async fn authenticate(&self, access_token: &str) -> Result<User, AuthError> {
+        Ok(self.authenticate_session(access_token).await?.0)
+    }
+
+    /// [`Auth::authenticate`], and the id of the session the token belongs to.
+    pub async fn authenticate_session(
+        &self,
+        access_token: &str,
+    ) -> Result<(User, Uuid), AuthError> {
         let claims = self.keys.verify(access_token)?;
         users::find_by_session(&self.db, claims.sub, claims.sid)
             .await?
             .filter(|u| u.is_active)
+            .map(|user| (user, claims.sid))
             .ok_or(AuthError::Unauthenticated(
                 "Session has ended; sign in again",
             ))
+    }
+
+    /// When this session ends, or `None` once it has: logged out, revoked,
+    /// expired, or its account deactivated.
+    pub async fn session_expiry(
+        &self,
+        user_id: Uuid,
+        session_id: Uuid,
+    ) -> Result<Option<DateTime<Utc>>, AuthError> {
+        Ok(sessions::live_expiry(&self.db, user_id, session_id).await?)
     }
 
     pub async fn list_users(&self, limit: i64, offset: i64) -> Result<Vec<User>, AuthError> {

@@ -66,3 +66,10 @@ pub async fn current_user(ctx: &Context<'_>) -> async_graphql::Result<User> {
     }
     .extend()
 }
+
+/// The signed-in, active user and the session their token belongs to, checked
+/// afresh (for subscriptions, which outlive any one request).
+pub async fn current_session(ctx: &Context<'_>) -> async_graphql::Result<(User, uuid::Uuid)> {
+    let token = request(ctx).bearer_token().extend()?;
+    auth(ctx).authenticate_session(token).await.extend()
+}

@@ -5,25 +5,27 @@ mod context;
 mod guard;
 mod mutation;
 mod query;
+mod subscription;
 mod types;
 
-use async_graphql::{EmptySubscription, ErrorExtensions, Schema, SchemaBuilder};
+use async_graphql::{ErrorExtensions, Schema, SchemaBuilder};
 
 pub use context::RequestAuth;
 use mutation::Mutation;
 use query::Query;
+use subscription::Subscription;
 
 use crate::auth::{Auth, AuthError};
 
-pub type AppSchema = Schema<Query, Mutation, EmptySubscription>;
+pub type AppSchema = Schema<Query, Mutation, Subscription>;
 
 /// Our own operations are a few levels deep; the limits leave room for
 /// GraphiQL's introspection query and refuse anything built to be expensive.
 const MAX_DEPTH: usize = 16;
 const MAX_COMPLEXITY: usize = 1000;
 
-fn builder() -> SchemaBuilder<Query, Mutation, EmptySubscription> {
-    Schema::build(Query, Mutation, EmptySubscription)
+fn builder() -> SchemaBuilder<Query, Mutation, Subscription> {
+    Schema::build(Query, Mutation, Subscription)
         .limit_depth(MAX_DEPTH)
         .limit_complexity(MAX_COMPLEXITY)
 }

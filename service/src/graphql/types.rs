@@ -107,3 +107,13 @@ impl From<auth::TokenPair> for TokenPair {
         }
     }
 }
+
+/// One look at the caller's session.
+#[derive(SimpleObject)]
+pub struct SessionStatus {
+    /// False once the session has ended; no event follows it.
+    pub active: bool,
+    /// When the session will end on its own; null once it has ended.
+    pub expires_at: Option<DateTime<Utc>>,
+    pub checked_at: DateTime<Utc>,
+}

@@ -154,3 +154,24 @@ pub async fn list_for_user(db: &Database, user_id: Uuid) -> Result<Vec<Session>,
         .await
     })?)
 }
+
+/// When a session ends, if it is still live: unexpired, and its user active.
+pub async fn live_expiry(
+    db: &Database,
+    user_id: Uuid,
+    session_id: Uuid,
+) -> Result<Option<DateTime<Utc>>, StorageError> {
+    Ok(with_pool!(db, |pool| {
+        sqlx::query_scalar::<_, DateTime<Utc>>(
+            "SELECT sessions.expires_at FROM sessions
+             JOIN users ON users.id = sessions.user_id
+             WHERE sessions.id = $1 AND sessions.user_id = $2
+               AND sessions.expires_at > $3 AND users.is_active",
+        )
+        .bind(session_id)
+        .bind(user_id)
+        .bind(now())
+        .fetch_optional(pool)
+        .await
+    })?)
+}

@@ -1,0 +1,187 @@
+// The whole product on loopback, as docker-compose.yml runs it: a fresh
+// PostgreSQL database, two replicas of the service on it, the built client
+// served by nginx, and the reverse proxy from deploy/nginx in front. Both
+// nginx configs are rendered from the committed templates the way the nginx
+// image renders them (only the variables given are replaced), then run by
+// Debian's nginx.
+//
+//   node client/e2e/stack.mjs check-nginx   renders both configs and runs `nginx -t`
+//
+// The tests import `startStack()`; see app.test.mjs.
+import { spawn, execFileSync } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import { mkdirSync, mkdtempSync, openSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+
+export const root = resolve(import.meta.dirname, '..', '..');
+const nginxBin = process.env.NGINX ?? '/usr/sbin/nginx';
+const adminUrl = process.env.TEST_DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres';
+const templates = {
+  proxy: join(root, 'deploy', 'nginx', 'templates', 'default.conf.template'),
+  client: join(root, 'deploy', 'nginx', 'client.conf.template'),
+};
+
+/// `${NAME}` -> value for each given name, like the image's envsubst; a
+/// `${NAME}` left over would reach nginx, so it is an error here.
+export function renderTemplate(path, vars) {
+  const text = readFileSync(path, 'utf8').replace(/\$\{([A-Z_][A-Z0-9_]*)\}/g, (whole, name) =>
+    name in vars ? String(vars[name]) : whole,
+  );
+  const left = text.match(/\$\{[A-Z_][A-Z0-9_]*\}/);
+  if (left) throw new Error(`${path}: no value for ${left[0]}`);
+  return text;
+}
+
+/// A prefix directory with nginx.conf (the http block includes conf.d/*.conf,
+/// as in the nginx image) and both rendered configs.
+export function writeNginxConfig(dir, { proxyPort, services, clientPort, clientRoot }) {
+  mkdirSync(join(dir, 'conf.d'), { recursive: true });
+  mkdirSync(join(dir, 'tmp'), { recursive: true });
+  writeFileSync(join(dir, 'conf.d', 'default.conf'), renderTemplate(templates.proxy, {
+    NGINX_PORT: `127.0.0.1:${proxyPort}`,
+    SERVICE_UPSTREAM: services[0],
+    SERVICE_REPLICA_UPSTREAM: services[1] ?? services[0],
+    CLIENT_UPSTREAM: `127.0.0.1:${clientPort}`,
+  }));
+  writeFileSync(join(dir, 'conf.d', 'client.conf'), renderTemplate(templates.client, {
+    CLIENT_PORT: `127.0.0.1:${clientPort}`,
+    CLIENT_ROOT: clientRoot,
+  }));
+  const temp = ['client_body', 'proxy', 'fastcgi', 'uwsgi', 'scgi']
+    .map((kind) => `    ${kind}_temp_path ${join(dir, 'tmp', kind)};`)
+    .join('\n');
+  writeFileSync(join(dir, 'nginx.conf'), `# Written by client/e2e/stack.mjs: the image's nginx.conf, on loopback.
+${process.getuid?.() === 0 ? 'user root;  # workers read the checkout and write tmp/ as the caller\n' : ''}worker_processes 1;
+pid ${join(dir, 'nginx.pid')};
+error_log stderr warn;
+events { worker_connections 512; }
+http {
+    include /etc/nginx/mime.types;
+    default_type application/octet-stream;
+${temp}
+    include ${join(dir, 'conf.d')}/*.conf;
+}
+`);
+  return join(dir, 'nginx.conf');
+}
+
+function nginxArgs(dir) {
+  return ['-p', dir, '-c', join(dir, 'nginx.conf'), '-e', 'stderr'];
+}
+
+async function waitFor(url, what, child) {
+  for (let i = 0; ; i++) {
+    if (await fetch(url).then((r) => r.ok, () => false)) return;
+    if (child?.exitCode != null) throw new Error(`${what} exited with ${child.exitCode}`);
+    if (i > 150) throw new Error(`${what} did not answer ${url}`);
+    await new Promise((r) => setTimeout(r, 100));
+  }
+}
+
+const freePort = () => 20000 + Math.floor(Math.random() * 20000);
+
+/// Runs SQL on the test server's maintenance database (trust auth, as CI has).
+export function psql(sql, database) {
+  const url = database ? adminUrl.replace(/\/[^/?]*(\?|$)/, `/${database}$1`) : adminUrl;
+  return execFileSync('psql', ['-X', '-q', '-t', '-A', '-v', 'ON_ERROR_STOP=1', url, '-c', sql], {
+    encoding: 'utf8',
+  }).trim();
+}
+
+/// Starts everything; `stop()` ends it and drops the database.
+export async function startStack({ serviceBin, serviceEnv = {} }) {
+  const dir = mkdtempSync(join(tmpdir(), 'e2e-stack-'));
+  const database = `e2e_${randomBytes(6).toString('hex')}`;
+  psql(`CREATE DATABASE ${database}`);
+  const databaseUrl = adminUrl.replace(/\/[^/?]*(\?|$)/, `/${database}$1`);
+  const children = [];
+  const stop = async () => {
+    for (const child of children.reverse()) child.kill('SIGTERM');
+    await Promise.all(children.map((c) => c.exitCode == null && new Promise((r) => c.once('exit', r))));
+    psql(`DROP DATABASE IF EXISTS ${database} WITH (FORCE)`);
+    rmSync(dir, { recursive: true, force: true });
+  };
+
+  try {
+    // The replicas share the database and the signing key, nothing else.
+    const env = {
+      ...process.env,
+      DATABASE_URL: databaseUrl,
+      ENVIRONMENT: 'production',
+      SECRET_KEY: randomBytes(32).toString('hex'),
+      GRAPHQL_PLAYGROUND: 'true',
+      TRUST_FORWARDED_FOR: 'true',
+      BCRYPT_COST: '4',
+      LOG_FORMAT: 'json',
+      RUST_LOG: 'warn',
+      ...serviceEnv,
+    };
+    const servicePorts = [freePort(), freePort()];
+    for (const port of servicePorts) {
+      const child = spawn(serviceBin, ['serve'], {
+        env: { ...env, BIND_ADDR: `127.0.0.1:${port}` },
+        stdio: ['ignore', 'inherit', 'inherit'],
+      });
+      children.push(child);
+      // One at a time: the first applies the migrations.
+      await waitFor(`http://127.0.0.1:${port}/health/ready`, `service on ${port}`, child);
+    }
+
+    const proxyPort = freePort();
+    writeNginxConfig(dir, {
+      proxyPort,
+      services: servicePorts.map((p) => `127.0.0.1:${p}`),
+      clientPort: freePort(),
+      clientRoot: join(root, 'client', 'dist'),
+    });
+    // The access log goes to stdout, which names the replica that served each
+    // request. A file, not a pipe: node's pipes are sockets, which nginx
+    // cannot open as /dev/stdout.
+    const accessLog = join(dir, 'access.log');
+    const nginx = spawn(nginxBin, [...nginxArgs(dir), '-g', 'daemon off;'], {
+      stdio: ['ignore', openSync(accessLog, 'a'), 'inherit'],
+    });
+    children.push(nginx);
+    const base = `http://127.0.0.1:${proxyPort}`;
+    await waitFor(`${base}/health/ready`, 'nginx', nginx);
+
+    return {
+      base,
+      database,
+      databaseUrl,
+      replicas: servicePorts.map((p) => `127.0.0.1:${p}`),
+      env,
+      /// The replica that served the request with this X-Request-Id.
+      async upstreamOf(requestId) {
+        for (let i = 0; i < 50; i++) {
+          const line = readFileSync(accessLog, 'utf8').split('\n')
+            .find((l) => l.includes(`request_id=${requestId}`));
+          if (line) return line.match(/upstream=(\S+)/)[1];
+          await new Promise((r) => setTimeout(r, 50));
+        }
+        throw new Error(`no access log line for request ${requestId}`);
+      },
+      stop,
+    };
+  } catch (err) {
+    await stop();
+    throw err;
+  }
+}
+
+if (import.meta.url === `file://${process.argv[1]}` && process.argv[2] === 'check-nginx') {
+  // Placeholder upstreams: `nginx -t` resolves names, so these are addresses.
+  const dir = mkdtempSync(join(tmpdir(), 'nginx-check-'));
+  try {
+    writeNginxConfig(dir, {
+      proxyPort: 8080,
+      services: ['127.0.0.1:8000', '127.0.0.1:8001'],
+      clientPort: 8081,
+      clientRoot: join(root, 'client', 'dist'),
+    });
+    execFileSync(nginxBin, ['-t', ...nginxArgs(dir)], { stdio: 'inherit' });
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
