@@ -62,7 +62,7 @@ e2e *ARGS: build-client _browser-tools _postgres-reachable
     target_dir=$(cargo metadata --no-deps --format-version 1 \
         | python3 -c 'import json, sys; print(json.load(sys.stdin)["target_directory"])')
     SERVICE_BIN="$target_dir/debug/service" SCREENSHOT_DIR="$target_dir/screenshots" \
-        node --test --test-concurrency=1 "$@" client/e2e/
+        node --test "$@" client/e2e/
     echo "screenshots: $target_dir/screenshots"
 
 # Debian's Chromium and nginx for the end-to-end suite (never a browser downloaded by a test tool)
@@ -100,7 +100,10 @@ check-deploy: _browser-tools
 # Build and start the product in Docker (PostgreSQL, two service replicas, client, nginx): http://localhost:8080
 up: _env-file
     docker compose up --build -d
-    @echo "up: http://localhost:8080 (then: just seed-admin-compose)"
+    @# nginx looks up the replicas' addresses when it starts; recreated
+    @# containers may have new ones.
+    docker compose restart nginx
+    @echo "up: http://localhost:$(sed -n 's/^HTTP_PORT=//p' .env | grep . || echo 8080) (first admin: just seed-admin-compose)"
 
 # The same with hot reload of the service and the client (deploy/docker-compose.dev.yml)
 up-dev: _env-file
@@ -112,13 +115,26 @@ down:
 
 # Create the first admin inside the running compose deployment (FIRST_ADMIN_* from .env)
 seed-admin-compose:
-    docker compose exec service service seed-admin
+    #!/usr/bin/env bash
+    set -euo pipefail
+    set -a; source .env; set +a
+    docker compose exec -e FIRST_ADMIN_EMAIL -e FIRST_ADMIN_USERNAME -e FIRST_ADMIN_PASSWORD \
+        service service seed-admin
 
 # A .env with fresh secrets, unless there is one
 _env-file:
     #!/usr/bin/env bash
     set -euo pipefail
-    [ -f .env ] && exit 0
+    if [ -f .env ]; then
+        # A .env copied from .env.example for `just run` would leave the
+        # production containers refusing to start, over and over.
+        if grep -q '^SECRET_KEY=change-me' .env || grep -q '^POSTGRES_PASSWORD=change-this' .env; then
+            echo ".env still has the example SECRET_KEY or POSTGRES_PASSWORD; set real ones" >&2
+            echo "(or move .env away and run this again to get fresh ones)." >&2
+            exit 1
+        fi
+        exit 0
+    fi
     secret() { od -An -N32 -tx1 /dev/urandom | tr -d ' \n'; }
     sed -e "s/^SECRET_KEY=.*/SECRET_KEY=$(secret)/" \
         -e "s/^POSTGRES_PASSWORD=.*/POSTGRES_PASSWORD=$(secret)/" \

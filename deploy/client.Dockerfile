@@ -3,7 +3,8 @@
 # with an SPA fallback. Build context: the repository root.
 #   docker build -f deploy/client.Dockerfile -t vitals-auth-client .
 
-FROM rust:1.95-slim-bookworm AS build
+# The exact release rust-toolchain.toml pins, so rustup downloads nothing.
+FROM rust:1.95.0-slim-bookworm AS build
 RUN apt-get update \
     && apt-get install -y --no-install-recommends npm python3 \
     && rm -rf /var/lib/apt/lists/*

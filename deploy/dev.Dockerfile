@@ -1,6 +1,7 @@
 # The development image: the toolchain with everything both watchers need.
 # Used by deploy/docker-compose.dev.yml, which mounts the source over /src.
-FROM rust:1.95-bookworm
+# The exact release rust-toolchain.toml pins, so rustup downloads nothing.
+FROM rust:1.95.0-bookworm
 RUN apt-get update \
     && apt-get install -y --no-install-recommends npm python3 \
     && rm -rf /var/lib/apt/lists/*

@@ -2,7 +2,8 @@
 # a slim Debian as an unprivileged user. Build context: the repository root.
 #   docker build -f deploy/service.Dockerfile -t vitals-auth-service .
 
-FROM rust:1.95-slim-bookworm AS build
+# The exact release rust-toolchain.toml pins, so rustup downloads nothing.
+FROM rust:1.95.0-slim-bookworm AS build
 # npm: build.rs fetches GraphiQL's pinned assets (service/graphiql) to embed.
 RUN apt-get update \
     && apt-get install -y --no-install-recommends npm \

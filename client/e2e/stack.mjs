@@ -12,9 +12,12 @@ import { spawn, execFileSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { mkdirSync, mkdtempSync, openSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
+import { createServer } from 'node:net';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 
-export const root = resolve(import.meta.dirname, '..', '..');
+// (Not import.meta.dirname: Debian's Node 18 lacks it.)
+export const root = fileURLToPath(new URL('../..', import.meta.url));
 const nginxBin = process.env.NGINX ?? '/usr/sbin/nginx';
 const adminUrl = process.env.TEST_DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres';
 const templates = {
@@ -79,7 +82,16 @@ async function waitFor(url, what, child) {
   }
 }
 
-const freePort = () => 20000 + Math.floor(Math.random() * 20000);
+/// A port the kernel says is free right now.
+function freePort() {
+  return new Promise((resolve, reject) => {
+    const server = createServer().once('error', reject);
+    server.listen(0, '127.0.0.1', () => {
+      const { port } = server.address();
+      server.close(() => resolve(port));
+    });
+  });
+}
 
 /// Runs SQL on the test server's maintenance database (trust auth, as CI has).
 export function psql(sql, database) {
@@ -117,22 +129,25 @@ export async function startStack({ serviceBin, serviceEnv = {} }) {
       RUST_LOG: 'warn',
       ...serviceEnv,
     };
-    const servicePorts = [freePort(), freePort()];
-    for (const port of servicePorts) {
+    const servicePorts = [await freePort(), await freePort()];
+    const replicas = servicePorts.map((port) => {
       const child = spawn(serviceBin, ['serve'], {
         env: { ...env, BIND_ADDR: `127.0.0.1:${port}` },
         stdio: ['ignore', 'inherit', 'inherit'],
       });
       children.push(child);
-      // One at a time: the first applies the migrations.
-      await waitFor(`http://127.0.0.1:${port}/health/ready`, `service on ${port}`, child);
-    }
+      return child;
+    });
+    // Started together, as compose starts them: both try to migrate the new
+    // database at once, and PostgreSQL's advisory lock makes one wait.
+    await Promise.all(servicePorts.map((port, i) =>
+      waitFor(`http://127.0.0.1:${port}/health/ready`, `service on ${port}`, replicas[i])));
 
-    const proxyPort = freePort();
+    const proxyPort = await freePort();
     writeNginxConfig(dir, {
       proxyPort,
       services: servicePorts.map((p) => `127.0.0.1:${p}`),
-      clientPort: freePort(),
+      clientPort: await freePort(),
       clientRoot: join(root, 'client', 'dist'),
     });
     // The access log goes to stdout, which names the replica that served each
