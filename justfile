@@ -43,7 +43,7 @@ dev: _client-tools
     client/build.sh dev
     # Both watchers stop together on Ctrl-C.
     trap 'kill 0' EXIT
-    cargo watch -q -w client -s 'client/build.sh dev' &
+    cargo watch -q --postpone -w client -s 'client/build.sh dev' &
     STATIC_DIR=client/dist cargo watch -w service -w migrations -x 'run -p service -- serve'
 
 # Run every test: the Rust suites (service on PostgreSQL and SQLite, client logic), then the end-to-end suite
