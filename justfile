@@ -99,27 +99,37 @@ check-deploy: _browser-tools
 
 # Build and start the product in Docker (PostgreSQL, two service replicas, client, nginx): http://localhost:8080
 up: _env-file
-    docker compose up --build -d
+    just _compose up --build -d
     @# nginx looks up the replicas' addresses when it starts; recreated
     @# containers may have new ones.
-    docker compose restart nginx
+    just _compose restart nginx
     @echo "up: http://localhost:$(sed -n 's/^HTTP_PORT=//p' .env | grep . || echo 8080) (first admin: just seed-admin-compose)"
 
 # The same with hot reload of the service and the client (deploy/docker-compose.dev.yml)
 up-dev: _env-file
-    docker compose -f docker-compose.yml -f deploy/docker-compose.dev.yml up --build
+    just _compose -f docker-compose.yml -f deploy/docker-compose.dev.yml up --build
 
 # Stop the containers (the database volume stays; `docker compose down -v` drops it)
 down:
-    docker compose down
+    just _compose down
 
 # Create the first admin inside the running compose deployment (FIRST_ADMIN_* from .env)
 seed-admin-compose:
     #!/usr/bin/env bash
     set -euo pipefail
     set -a; source .env; set +a
-    docker compose exec -e FIRST_ADMIN_EMAIL -e FIRST_ADMIN_USERNAME -e FIRST_ADMIN_PASSWORD \
+    just _compose exec -e FIRST_ADMIN_EMAIL -e FIRST_ADMIN_USERNAME -e FIRST_ADMIN_PASSWORD \
         service service seed-admin
+
+# Docker Compose v2 (`docker compose`), or v1 (`docker-compose`) where that is all there is
+[positional-arguments]
+_compose *ARGS:
+    #!/usr/bin/env bash
+    set -euo pipefail
+    if docker compose version >/dev/null 2>&1; then exec docker compose "$@"; fi
+    if command -v docker-compose >/dev/null; then exec docker-compose "$@"; fi
+    echo "Docker Compose is not installed (https://docs.docker.com/compose/install/)." >&2
+    exit 1
 
 # A .env with fresh secrets, unless there is one
 _env-file:
