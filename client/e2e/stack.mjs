@@ -123,7 +123,7 @@ export async function startStack({ serviceBin, serviceEnv = {} }) {
       ENVIRONMENT: 'production',
       SECRET_KEY: randomBytes(32).toString('hex'),
       GRAPHQL_PLAYGROUND: 'true',
-      TRUST_FORWARDED_FOR: 'true',
+      TRUSTED_PROXIES: '127.0.0.1',
       BCRYPT_COST: '4',
       LOG_FORMAT: 'json',
       RUST_LOG: 'warn',

@@ -5,6 +5,7 @@ use std::net::SocketAddr;
 use std::path::PathBuf;
 
 use chrono::Duration;
+use ipnet::IpNet;
 
 /// Secrets shorter than this are refused in production: HS256 keys should carry
 /// at least as many bytes as the hash output.
@@ -80,10 +81,35 @@ pub struct Config {
     #[arg(long, env = "GRAPHQL_PLAYGROUND")]
     pub graphql_playground: Option<bool>,
 
-    /// Take the client address from the last `X-Forwarded-For` entry. Turn on
-    /// only behind a proxy that sets it (the bundled nginx does).
-    #[arg(long, env = "TRUST_FORWARDED_FOR", default_value_t = false)]
-    pub trust_forwarded_for: bool,
+    /// Comma-separated addresses or CIDR ranges of the proxies in front (the
+    /// bundled nginx). Only a request from one of them has its client address
+    /// taken from `X-Forwarded-For`; any other peer is the client itself.
+    #[arg(long, env = "TRUSTED_PROXIES", value_delimiter = ',', value_parser = parse_proxy)]
+    pub trusted_proxies: Vec<IpNet>,
+
+    /// Sign-in attempts per account in each window; a successful sign-in
+    /// starts the count over.
+    #[arg(long, env = "LOGIN_MAX_ATTEMPTS_PER_ACCOUNT", default_value_t = 5,
+          value_parser = clap::value_parser!(u32).range(1..))]
+    pub login_max_attempts_per_account: u32,
+
+    /// Sign-in attempts per client address in each window (several people
+    /// may share one address).
+    #[arg(long, env = "LOGIN_MAX_ATTEMPTS_PER_ADDRESS", default_value_t = 50,
+          value_parser = clap::value_parser!(u32).range(1..))]
+    pub login_max_attempts_per_address: u32,
+
+    /// Length of the sign-in throttling window.
+    #[arg(long, env = "LOGIN_WINDOW_SECONDS", default_value_t = 900,
+          value_parser = clap::value_parser!(u32).range(1..))]
+    pub login_window_seconds: u32,
+
+    /// How long after a rotation the previous refresh token is refused
+    /// without ending the session (two tabs refreshing at once). Later, it
+    /// counts as a replay and ends the session.
+    #[arg(long, env = "REFRESH_REUSE_GRACE_SECONDS", default_value_t = 10,
+          value_parser = clap::value_parser!(u32).range(0..=300))]
+    pub refresh_reuse_grace_seconds: u32,
 
     /// `iss` and `aud` of issued access tokens, checked on every request.
     #[arg(long, env = "JWT_ISSUER", default_value = "auth-service")]
@@ -133,6 +159,14 @@ impl Config {
             Duration::hours(self.refresh_token_expire_hours.into())
         }
     }
+}
+
+/// An address or a CIDR range; a bare address is a range of one.
+fn parse_proxy(raw: &str) -> Result<IpNet, String> {
+    let raw = raw.trim();
+    raw.parse::<IpNet>()
+        .or_else(|_| raw.parse::<std::net::IpAddr>().map(IpNet::from))
+        .map_err(|_| format!("not an IP address or CIDR range: {raw:?}"))
 }
 
 #[cfg(test)]

@@ -37,7 +37,7 @@ impl App {
         let state = http::AppState {
             schema: graphql::schema(auth.clone(), config.playground_enabled()),
             auth: auth.clone(),
-            trust_forwarded_for: config.trust_forwarded_for,
+            trusted_proxies: config.trusted_proxies.clone().into(),
         };
         Ok(Self {
             router: http::router(state, config),

@@ -94,6 +94,10 @@ async fn migrations_create_the_specified_columns(engine: Engine) {
             ("created_at", false),
         ])
     );
+    assert_eq!(
+        columns(&app.db, "login_throttle").await,
+        expect(&[("key", false), ("attempts", false), ("window_start", false)])
+    );
     if let Database::Postgres(pool) = &app.db {
         let types: Vec<(String, String)> = sqlx::query_as(
             "SELECT column_name::text, data_type::text FROM information_schema.columns
@@ -130,6 +134,7 @@ async fn migrations_create_the_specified_columns(engine: Engine) {
     assert_eq!(
         indexes,
         [
+            "ix_login_throttle_window_start",
             "ix_sessions_previous_token_hash",
             "ix_sessions_refresh_token_hash",
             "ix_sessions_user_id",

@@ -17,8 +17,8 @@ pub enum AuthError {
     },
     #[error("This {field} is already taken")]
     Conflict { field: &'static str },
-    #[error("Too many attempts; try again later")]
-    RateLimited,
+    #[error("Too many sign-in attempts; try again in {retry_after_seconds} seconds")]
+    RateLimited { retry_after_seconds: u64 },
     #[error("Internal server error")]
     Internal(#[source] Box<dyn std::error::Error + Send + Sync>),
 }
@@ -43,7 +43,7 @@ impl AuthError {
             Self::Forbidden(_) => "FORBIDDEN",
             Self::BadInput { .. } => "BAD_USER_INPUT",
             Self::Conflict { .. } => "CONFLICT",
-            Self::RateLimited => "RATE_LIMITED",
+            Self::RateLimited { .. } => "RATE_LIMITED",
             Self::Internal(_) => "INTERNAL_SERVER_ERROR",
         }
     }

@@ -4,6 +4,7 @@
 mod error;
 pub mod input;
 pub mod password;
+mod throttle;
 pub mod tokens;
 
 use chrono::{DateTime, Duration, Utc};
@@ -12,6 +13,7 @@ use uuid::Uuid;
 pub use error::AuthError;
 use input::{Email, Password, Username, parse_full_name};
 use password::PasswordHasher;
+use throttle::LoginThrottle;
 use tokens::TokenKeys;
 
 use crate::config::Config;
@@ -19,9 +21,6 @@ use crate::storage::sessions::{self, NewSession, Session};
 use crate::storage::users::{self, NewUser, Role, User};
 use crate::storage::{self, Database, now};
 
-/// How long after a rotation the previous refresh token is treated as a
-/// benign race (two tabs refreshing at once) rather than a replay.
-const ROTATION_GRACE: Duration = Duration::seconds(10);
 const MAX_DEVICE_INFO_CHARS: usize = 500;
 const MAX_IP_CHARS: usize = 45;
 
@@ -67,23 +66,34 @@ pub struct Auth {
     db: Database,
     keys: TokenKeys,
     passwords: PasswordHasher,
+    throttle: LoginThrottle,
     session_short: Duration,
     session_long: Duration,
+    /// How long after a rotation the previous refresh token is treated as a
+    /// benign race (two tabs refreshing at once) rather than a replay.
+    rotation_grace: Duration,
 }
 
 impl Auth {
     pub async fn new(db: Database, config: &Config) -> anyhow::Result<Self> {
         let secret = config.secret()?;
         Ok(Self {
-            db,
+            db: db.clone(),
             keys: TokenKeys::new(
                 secret.as_bytes(),
                 &config.jwt_issuer,
                 config.access_token_ttl(),
             ),
             passwords: PasswordHasher::new(config.bcrypt_cost).await?,
+            throttle: LoginThrottle::new(
+                db.clone(),
+                Duration::seconds(config.login_window_seconds.into()),
+                config.login_max_attempts_per_account,
+                config.login_max_attempts_per_address,
+            ),
             session_short: config.session_ttl(false),
             session_long: config.session_ttl(true),
+            rotation_grace: Duration::seconds(config.refresh_reuse_grace_seconds.into()),
         })
     }
 
@@ -121,12 +131,15 @@ impl Auth {
     ) -> Result<Authenticated, AuthError> {
         let email = Email::parse(&input.email)?;
         let password = Password::parse_existing(input.password)?;
+        let address = client.ip_address.as_deref();
+        self.throttle.admit(&email, address).await?;
         let user = users::find_by_email(&self.db, email.as_str()).await?;
         let hash = user.as_ref().map(|u| u.hashed_password.as_str());
         if !self.passwords.verify(&password, hash).await? {
             return Err(AuthError::InvalidCredentials);
         }
         let user = user.ok_or(AuthError::InvalidCredentials)?;
+        self.throttle.succeeded(&email, address).await?;
         if !user.is_active {
             return Err(AuthError::Forbidden("This account has been deactivated"));
         }
@@ -176,7 +189,7 @@ impl Auth {
         };
         let recent = session
             .rotated_at
-            .is_some_and(|at| now() - at <= ROTATION_GRACE);
+            .is_some_and(|at| now() - at <= self.rotation_grace);
         if !recent {
             tracing::warn!(session = %session.id, user = %session.user_id,
                 "refresh token reuse detected; revoking the session");

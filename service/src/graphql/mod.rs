@@ -74,8 +74,14 @@ impl ErrorExtensions for AuthError {
         }
         async_graphql::Error::new(self.to_string()).extend_with(|_, ext| {
             ext.set("code", self.code());
-            if let AuthError::BadInput { field, .. } | AuthError::Conflict { field } = self {
-                ext.set("field", *field);
+            match self {
+                AuthError::BadInput { field, .. } | AuthError::Conflict { field } => {
+                    ext.set("field", *field)
+                }
+                AuthError::RateLimited {
+                    retry_after_seconds,
+                } => ext.set("retryAfter", *retry_after_seconds),
+                _ => {}
             }
         })
     }

@@ -1,4 +1,6 @@
-use std::net::SocketAddr;
+use std::net::{IpAddr, SocketAddr};
+
+use ipnet::IpNet;
 
 use async_graphql::Data;
 use async_graphql::http::ALL_WEBSOCKET_PROTOCOLS;
@@ -64,23 +66,80 @@ fn header_str(headers: &HeaderMap, name: &str) -> Option<String> {
         .map(str::to_owned)
 }
 
-/// The last entry of the last `X-Forwarded-For` line: the one our proxy added.
-fn last_forwarded_for(headers: &HeaderMap) -> Option<String> {
-    let last_line = headers.get_all("x-forwarded-for").iter().next_back()?;
-    let entry = last_line.to_str().ok()?.rsplit(',').next()?.trim();
-    entry.parse::<std::net::IpAddr>().ok()?;
-    Some(entry.to_owned())
+/// The client's address. A request from one of our proxies carries it in
+/// `X-Forwarded-For`, where each hop appended the address it saw: reading
+/// from the right, the first address that is not one of our proxies is the
+/// client. Entries left of it are whatever the client sent, never trusted.
+fn client_address(trusted: &[IpNet], headers: &HeaderMap, peer: IpAddr) -> IpAddr {
+    let is_trusted = |ip: &IpAddr| trusted.iter().any(|net| net.contains(ip));
+    let mut client = peer;
+    if !is_trusted(&peer) {
+        return client;
+    }
+    let hops = headers
+        .get_all("x-forwarded-for")
+        .iter()
+        .rev()
+        .flat_map(|line| line.to_str().unwrap_or_default().rsplit(','));
+    for hop in hops {
+        // Garbage ends the walk: the last good hop is the best we know.
+        let Ok(ip) = hop.trim().parse::<IpAddr>() else {
+            break;
+        };
+        client = ip;
+        if !is_trusted(&ip) {
+            break;
+        }
+    }
+    client
 }
 
 fn client_info(state: &AppState, headers: &HeaderMap, peer: SocketAddr) -> ClientInfo {
-    // nginx appends the address it saw to X-Forwarded-For, so only the last
-    // entry is trustworthy; earlier ones are whatever the client sent.
-    let forwarded = state
-        .trust_forwarded_for
-        .then(|| last_forwarded_for(headers))
-        .flatten();
     ClientInfo {
         user_agent: header_str(headers, header::USER_AGENT.as_str()),
-        ip_address: Some(forwarded.unwrap_or_else(|| peer.ip().to_string())),
+        ip_address: Some(client_address(&state.trusted_proxies, headers, peer.ip()).to_string()),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn address(trusted: &[&str], forwarded: &[&str], peer: &str) -> String {
+        let trusted: Vec<IpNet> = trusted.iter().map(|t| t.parse().unwrap()).collect();
+        let mut headers = HeaderMap::new();
+        for line in forwarded {
+            headers.append("x-forwarded-for", line.parse().unwrap());
+        }
+        client_address(&trusted, &headers, peer.parse().unwrap()).to_string()
+    }
+
+    #[test]
+    fn forwarded_for_counts_only_from_trusted_proxies() {
+        // No proxies configured, or a peer that is not one: the peer.
+        assert_eq!(address(&[], &["1.2.3.4"], "9.9.9.9"), "9.9.9.9");
+        assert_eq!(address(&["10.0.0.0/8"], &["1.2.3.4"], "9.9.9.9"), "9.9.9.9");
+        // Behind our proxy: the hop it appended, not what the client claimed.
+        let proxy = ["10.0.0.0/8"];
+        assert_eq!(
+            address(&proxy, &["6.6.6.6, 1.2.3.4"], "10.0.0.2"),
+            "1.2.3.4"
+        );
+        assert_eq!(
+            address(&proxy, &["6.6.6.6", "1.2.3.4"], "10.0.0.2"),
+            "1.2.3.4"
+        );
+        // Through two of our proxies.
+        assert_eq!(
+            address(&proxy, &["1.2.3.4, 10.0.0.7"], "10.0.0.2"),
+            "1.2.3.4"
+        );
+        // Garbage or nothing from the proxy: the last address known.
+        assert_eq!(address(&proxy, &["junk, 10.0.0.7"], "10.0.0.2"), "10.0.0.7");
+        assert_eq!(address(&proxy, &[], "10.0.0.2"), "10.0.0.2");
+        assert_eq!(
+            address(&["::1/128"], &["2001:db8::1"], "::1"),
+            "2001:db8::1"
+        );
     }
 }

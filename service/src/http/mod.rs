@@ -34,9 +34,8 @@ const REQUEST_TIMEOUT: Duration = Duration::from_secs(30);
 pub struct AppState {
     pub schema: AppSchema,
     pub auth: Auth,
-    /// Read the client address from `X-Forwarded-For` (set by our nginx)
-    /// instead of the TCP peer.
-    pub trust_forwarded_for: bool,
+    /// Peers whose `X-Forwarded-For` names the client (our nginx).
+    pub trusted_proxies: std::sync::Arc<[ipnet::IpNet]>,
 }
 
 pub fn router(state: AppState, config: &Config) -> Router {

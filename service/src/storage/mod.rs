@@ -5,6 +5,7 @@
 //! through `sqlx::Any` (which cannot carry UUIDs or timestamps).
 
 pub mod sessions;
+pub mod throttle;
 pub mod users;
 
 use sessions::{NewSession, Session};

@@ -60,7 +60,11 @@ pub fn test_config() -> Config {
         cors_origins: Vec::new(),
         log_format: LogFormat::Pretty,
         graphql_playground: None,
-        trust_forwarded_for: false,
+        trusted_proxies: Vec::new(),
+        login_max_attempts_per_account: 5,
+        login_max_attempts_per_address: 50,
+        login_window_seconds: 900,
+        refresh_reuse_grace_seconds: 10,
         jwt_issuer: "auth-service".into(),
     }
 }
@@ -70,7 +74,8 @@ pub struct TestApp {
     pub http: reqwest::Client,
     pub db: Database,
     pub auth: Auth,
-    _database: TestDatabase,
+    pub config: Config,
+    _database: std::sync::Arc<TestDatabase>,
 }
 
 impl TestApp {
@@ -83,7 +88,15 @@ impl TestApp {
         let mut config = test_config();
         config.database_url = database.url.clone();
         configure(&mut config);
+        Self::serve(config, std::sync::Arc::new(database)).await
+    }
 
+    /// A second service on the same database, as another replica would be.
+    pub async fn replica(&self) -> Self {
+        Self::serve(self.config.clone(), self._database.clone()).await
+    }
+
+    async fn serve(config: Config, database: std::sync::Arc<TestDatabase>) -> Self {
         let app = App::build(&config).await.expect("the app builds");
         let listener = tokio::net::TcpListener::bind(config.bind_addr)
             .await
@@ -99,6 +112,7 @@ impl TestApp {
             http: reqwest::Client::new(),
             db: app.auth.database().clone(),
             auth: app.auth,
+            config,
             _database: database,
         }
     }

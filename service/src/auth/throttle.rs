@@ -1,0 +1,77 @@
+//! Sign-in throttling per account and per client address (ASVS 2.2.1).
+//!
+//! Every attempt is counted before its password is checked, in the database,
+//! by one atomic upsert per key: fifty parallel guesses get fifty distinct
+//! counts, so no more than the limit ever reach bcrypt, on any replica. Each
+//! login field counts on its own, so aliases in one document buy nothing.
+
+use chrono::Duration;
+
+use super::AuthError;
+use super::input::Email;
+use crate::storage::{Database, now, throttle};
+
+#[derive(Clone)]
+pub struct LoginThrottle {
+    db: Database,
+    window: Duration,
+    per_account: i32,
+    per_address: i32,
+}
+
+impl LoginThrottle {
+    pub fn new(db: Database, window: Duration, per_account: u32, per_address: u32) -> Self {
+        Self {
+            db,
+            window,
+            per_account: per_account.try_into().unwrap_or(i32::MAX),
+            per_address: per_address.try_into().unwrap_or(i32::MAX),
+        }
+    }
+
+    /// Counts one attempt against the account (known or not, so the answer
+    /// reveals nothing) and the address; `RATE_LIMITED` once either is over
+    /// its limit, whatever the password.
+    pub async fn admit(&self, email: &Email, address: Option<&str>) -> Result<(), AuthError> {
+        let mut wait = None;
+        for (key, limit) in self.keys(email, address) {
+            let counted = throttle::count_attempt(&self.db, &key, self.window).await?;
+            if counted.attempts > limit {
+                let left = counted.window_start + self.window - now();
+                wait = wait.max(Some(left.num_seconds().max(1)));
+            }
+        }
+        match wait {
+            Some(seconds) => Err(AuthError::RateLimited {
+                retry_after_seconds: seconds.unsigned_abs(),
+            }),
+            None => Ok(()),
+        }
+    }
+
+    /// After a correct password: the account starts over, and the address
+    /// gets its attempt back.
+    pub async fn succeeded(&self, email: &Email, address: Option<&str>) -> Result<(), AuthError> {
+        throttle::clear(&self.db, &account_key(email)).await?;
+        if let Some(address) = address {
+            throttle::refund(&self.db, &address_key(address)).await?;
+        }
+        Ok(())
+    }
+
+    fn keys(&self, email: &Email, address: Option<&str>) -> Vec<(String, i32)> {
+        let mut keys = vec![(account_key(email), self.per_account)];
+        if let Some(address) = address {
+            keys.push((address_key(address), self.per_address));
+        }
+        keys
+    }
+}
+
+fn account_key(email: &Email) -> String {
+    format!("account:{}", email.as_str())
+}
+
+fn address_key(address: &str) -> String {
+    format!("address:{address}")
+}

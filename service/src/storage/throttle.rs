@@ -1,0 +1,80 @@
+//! The `login_throttle` table: sign-in attempts per key (an account or a
+//! client address) in a fixed window, counted by one atomic upsert so that
+//! parallel requests and separate replicas all see the same count.
+
+use chrono::{DateTime, Duration, Utc};
+
+use super::{Database, StorageError, now, with_pool};
+
+/// One key's count, this attempt included.
+#[derive(Clone, Debug, sqlx::FromRow)]
+pub struct Attempts {
+    pub attempts: i32,
+    pub window_start: DateTime<Utc>,
+}
+
+/// Counts one attempt against `key`, opening a new window when the last one
+/// is over. The row is read and written in one statement, so no two callers
+/// can see the same count.
+pub async fn count_attempt(
+    db: &Database,
+    key: &str,
+    window: Duration,
+) -> Result<Attempts, StorageError> {
+    let at = now();
+    Ok(with_pool!(db, |pool| {
+        sqlx::query_as::<_, Attempts>(
+            "INSERT INTO login_throttle (key, attempts, window_start) VALUES ($1, 1, $2)
+             ON CONFLICT (key) DO UPDATE SET
+                 attempts = CASE WHEN login_throttle.window_start <= $3
+                                 THEN 1 ELSE login_throttle.attempts + 1 END,
+                 window_start = CASE WHEN login_throttle.window_start <= $3
+                                     THEN $2 ELSE login_throttle.window_start END
+             RETURNING attempts, window_start",
+        )
+        .bind(key)
+        .bind(at)
+        .bind(at - window)
+        .fetch_one(pool)
+        .await
+    })?)
+}
+
+/// Forgets a key's attempts (an account's, after it signed in).
+pub async fn clear(db: &Database, key: &str) -> Result<(), StorageError> {
+    with_pool!(db, |pool| {
+        sqlx::query("DELETE FROM login_throttle WHERE key = $1")
+            .bind(key)
+            .execute(pool)
+            .await
+            .map(drop)
+    })?;
+    Ok(())
+}
+
+/// Gives one attempt back (a client address's, after a successful sign-in),
+/// so people behind one address do not use up each other's tries by
+/// signing in correctly.
+pub async fn refund(db: &Database, key: &str) -> Result<(), StorageError> {
+    with_pool!(db, |pool| {
+        sqlx::query(
+            "UPDATE login_throttle SET attempts = attempts - 1 WHERE key = $1 AND attempts > 0",
+        )
+        .bind(key)
+        .execute(pool)
+        .await
+        .map(drop)
+    })?;
+    Ok(())
+}
+
+/// Deletes rows whose window ended before `before`; they count for nothing.
+pub async fn sweep(db: &Database, before: DateTime<Utc>) -> Result<u64, StorageError> {
+    Ok(with_pool!(db, |pool| {
+        sqlx::query("DELETE FROM login_throttle WHERE window_start < $1")
+            .bind(before)
+            .execute(pool)
+            .await
+            .map(|r| r.rows_affected())
+    })?)
+}

@@ -1,0 +1,179 @@
+//! Attacks an auth service must survive, made against the running service on
+//! both engines: password guessing (in parallel, through aliases, from many
+//! accounts, across replicas) and a spoofed client address.
+
+mod common;
+
+use common::{Engine, PASSWORD, TestApp, assert_no_errors, error_code};
+use serde_json::{Value, json};
+
+on_both_engines!(
+    parallel_guesses_never_pass_the_account_limit,
+    aliases_in_one_document_count_one_attempt_each,
+    a_successful_sign_in_starts_the_account_over,
+    the_address_limit_spans_accounts_and_ignores_spoofed_headers,
+    the_window_ends_and_the_limit_holds_across_replicas,
+);
+
+/// Every error code in a reply, in order.
+fn codes(reply: &Value) -> Vec<String> {
+    reply["errors"]
+        .as_array()
+        .map(|errors| {
+            errors
+                .iter()
+                .map(|e| e["extensions"]["code"].as_str().unwrap().to_owned())
+                .collect()
+        })
+        .unwrap_or_default()
+}
+
+/// A login from `X-Forwarded-For: forwarded`, whatever the service makes of it.
+async fn login_from(app: &TestApp, email: &str, forwarded: &str) -> Value {
+    app.http
+        .post(app.url("/graphql"))
+        .header("x-forwarded-for", forwarded)
+        .json(&json!({
+            "query": "mutation($i: LoginInput!) { login(input: $i) { accessToken } }",
+            "variables": { "i": { "email": email, "password": "not the password" } },
+        }))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap()
+}
+
+async fn parallel_guesses_never_pass_the_account_limit(engine: Engine) {
+    let app = TestApp::spawn(engine).await;
+    app.register_ok("victim@example.org", "victim").await;
+
+    let guesses = (0..50).map(|i| {
+        let app = &app;
+        async move {
+            app.login("victim@example.org", &format!("guess number {i}"), false)
+                .await
+        }
+    });
+    let replies = futures::future::join_all(guesses).await;
+    let mut checked = 0;
+    let mut limited = 0;
+    for reply in &replies {
+        match error_code(reply).0.as_str() {
+            "INVALID_CREDENTIALS" => checked += 1,
+            "RATE_LIMITED" => {
+                limited += 1;
+                let retry_after = reply["errors"][0]["extensions"]["retryAfter"]
+                    .as_u64()
+                    .unwrap();
+                assert!((1..=900).contains(&retry_after), "{reply}");
+            }
+            other => panic!("unexpected {other}: {reply}"),
+        }
+    }
+    // A refusal is decided before bcrypt runs: five passwords were checked.
+    assert_eq!((checked, limited), (5, 45));
+
+    // The right password is refused too, until the window ends.
+    let reply = app.login("victim@example.org", PASSWORD, false).await;
+    assert_eq!(error_code(&reply).0, "RATE_LIMITED", "{reply}");
+    assert_eq!(app.count("sessions").await, 1, "only the registration's");
+}
+
+async fn aliases_in_one_document_count_one_attempt_each(engine: Engine) {
+    let app = TestApp::spawn(engine).await;
+    app.register_ok("victim@example.org", "victim").await;
+    let fields: String = (0..7)
+        .map(|i| {
+            format!(
+                "a{i}: login(input: {{ email: \"victim@example.org\", password: \"guess {i}\" }}) {{ accessToken }} "
+            )
+        })
+        .collect();
+    let reply = app
+        .gql(&format!("mutation {{ {fields} }}"), json!({}), None)
+        .await;
+    let mut codes = codes(&reply);
+    codes.sort();
+    assert_eq!(
+        codes,
+        [vec!["INVALID_CREDENTIALS"; 5], vec!["RATE_LIMITED"; 2]].concat(),
+        "{reply}"
+    );
+}
+
+async fn a_successful_sign_in_starts_the_account_over(engine: Engine) {
+    let app = TestApp::spawn(engine).await;
+    app.register_ok("user@example.org", "someone").await;
+    for _ in 0..4 {
+        let reply = app.login("user@example.org", "a typo in it", false).await;
+        assert_eq!(error_code(&reply).0, "INVALID_CREDENTIALS");
+    }
+    assert_no_errors(&app.login("user@example.org", PASSWORD, false).await);
+    // Five fresh tries, then the limit.
+    for _ in 0..5 {
+        let reply = app.login("user@example.org", "a typo in it", false).await;
+        assert_eq!(error_code(&reply).0, "INVALID_CREDENTIALS", "{reply}");
+    }
+    let reply = app.login("user@example.org", "a typo in it", false).await;
+    assert_eq!(error_code(&reply).0, "RATE_LIMITED", "{reply}");
+}
+
+async fn the_address_limit_spans_accounts_and_ignores_spoofed_headers(engine: Engine) {
+    let app = TestApp::spawn_with(engine, |c| c.login_max_attempts_per_address = 3).await;
+    // One address trying many accounts (known or not): three tries in all,
+    // however it dresses up X-Forwarded-For, since it is no trusted proxy.
+    for i in 0..3 {
+        let reply = login_from(
+            &app,
+            &format!("nobody{i}@example.org"),
+            &format!("203.0.113.{i}"),
+        )
+        .await;
+        assert_eq!(error_code(&reply).0, "INVALID_CREDENTIALS", "{reply}");
+    }
+    let reply = login_from(&app, "someone-else@example.org", "198.51.100.7").await;
+    assert_eq!(error_code(&reply).0, "RATE_LIMITED", "{reply}");
+
+    // Behind a trusted proxy, each forwarded client counts on its own.
+    let proxied = TestApp::spawn_with(engine, |c| {
+        c.login_max_attempts_per_address = 3;
+        c.trusted_proxies = vec!["127.0.0.1/32".parse().unwrap()];
+    })
+    .await;
+    for i in 0..4 {
+        let email = format!("nobody{i}@example.org");
+        let reply = login_from(&proxied, &email, &format!("203.0.113.{i}")).await;
+        assert_eq!(error_code(&reply).0, "INVALID_CREDENTIALS", "{reply}");
+    }
+    for i in 0..3 {
+        let reply = login_from(&proxied, &format!("x{i}@example.org"), "203.0.113.99").await;
+        assert_eq!(error_code(&reply).0, "INVALID_CREDENTIALS", "{reply}");
+    }
+    let reply = login_from(&proxied, "y@example.org", "198.51.100.1, 203.0.113.99").await;
+    assert_eq!(error_code(&reply).0, "RATE_LIMITED", "{reply}");
+}
+
+async fn the_window_ends_and_the_limit_holds_across_replicas(engine: Engine) {
+    let app = TestApp::spawn_with(engine, |c| {
+        c.login_max_attempts_per_account = 2;
+        c.login_window_seconds = 2;
+    })
+    .await;
+    let other = app.replica().await;
+    app.register_ok("user@example.org", "someone").await;
+    assert_eq!(wrong(&app).await, "INVALID_CREDENTIALS");
+    assert_eq!(wrong(&other).await, "INVALID_CREDENTIALS");
+    assert_eq!(wrong(&app).await, "RATE_LIMITED");
+    assert_eq!(wrong(&other).await, "RATE_LIMITED");
+
+    tokio::time::sleep(std::time::Duration::from_millis(2100)).await;
+    assert_eq!(wrong(&other).await, "INVALID_CREDENTIALS");
+    let reply = other.login("user@example.org", PASSWORD, false).await;
+    assert_no_errors(&reply);
+}
+
+async fn wrong(app: &TestApp) -> String {
+    error_code(&app.login("user@example.org", "wrong password", false).await).0
+}
