@@ -42,29 +42,23 @@ pub async fn count_attempt(
 
 /// Forgets a key's attempts (an account's, after it signed in).
 pub async fn clear(db: &Database, key: &str) -> Result<(), StorageError> {
-    with_pool!(db, |pool| {
-        sqlx::query("DELETE FROM login_throttle WHERE key = $1")
-            .bind(key)
-            .execute(pool)
-            .await
-            .map(drop)
-    })?;
-    Ok(())
+    for_key(db, "DELETE FROM login_throttle WHERE key = $1", key).await
 }
 
 /// Gives one attempt back (a client address's, after a successful sign-in),
 /// so people behind one address do not use up each other's tries by
 /// signing in correctly.
 pub async fn refund(db: &Database, key: &str) -> Result<(), StorageError> {
-    with_pool!(db, |pool| {
-        sqlx::query(
-            "UPDATE login_throttle SET attempts = attempts - 1 WHERE key = $1 AND attempts > 0",
-        )
+    let sql = "UPDATE login_throttle SET attempts = attempts - 1 WHERE key = $1 AND attempts > 0";
+    for_key(db, sql, key).await
+}
+
+async fn for_key(db: &Database, sql: &'static str, key: &str) -> Result<(), StorageError> {
+    with_pool!(db, |pool| sqlx::query(sql)
         .bind(key)
         .execute(pool)
         .await
-        .map(drop)
-    })?;
+        .map(drop))?;
     Ok(())
 }
 
