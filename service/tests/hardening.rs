@@ -6,6 +6,7 @@ mod common;
 
 use common::{Engine, PASSWORD, TestApp, assert_no_errors, error_code};
 use serde_json::{Value, json};
+use std::time::{Duration, Instant};
 
 on_both_engines!(
     parallel_guesses_never_pass_the_account_limit,
@@ -13,6 +14,8 @@ on_both_engines!(
     a_successful_sign_in_starts_the_account_over,
     the_address_limit_spans_accounts_and_ignores_spoofed_headers,
     the_window_ends_and_the_limit_holds_across_replicas,
+    a_replayed_refresh_token_follows_the_grace_timeline,
+    unknown_emails_cost_as_much_as_wrong_passwords,
 );
 
 /// Every error code in a reply, in order.
@@ -176,4 +179,88 @@ async fn the_window_ends_and_the_limit_holds_across_replicas(engine: Engine) {
 
 async fn wrong(app: &TestApp) -> String {
     error_code(&app.login("user@example.org", "wrong password", false).await).0
+}
+
+/// The refresh token pair in a `register`/`login`/`refreshToken` payload.
+fn pair(payload: &Value) -> (String, String) {
+    let get = |k: &str| payload[k].as_str().unwrap().to_owned();
+    (get("accessToken"), get("refreshToken"))
+}
+
+async fn a_replayed_refresh_token_follows_the_grace_timeline(engine: Engine) {
+    let app = TestApp::spawn_with(engine, |c| c.refresh_reuse_grace_seconds = 1).await;
+    let (_, first) = pair(&app.register_ok("ada@example.org", "ada").await);
+    let rotated = app.refresh(&first).await;
+    assert_no_errors(&rotated);
+    let (access, current) = pair(&rotated["data"]["refreshToken"]);
+
+    // Inside the grace window (another tab's refresh lost the race): the old
+    // token is refused, and the session lives on.
+    for _ in 0..2 {
+        assert_eq!(error_code(&app.refresh(&first).await).0, "UNAUTHENTICATED");
+        assert_no_errors(&app.me(Some(&access)).await);
+    }
+    assert_eq!(app.count("sessions").await, 1);
+
+    // After it, the same token is a replay: the session ends, and the
+    // current tokens with it.
+    tokio::time::sleep(Duration::from_millis(1200)).await;
+    assert_eq!(error_code(&app.refresh(&first).await).0, "UNAUTHENTICATED");
+    assert_eq!(app.count("sessions").await, 0);
+    assert_eq!(
+        error_code(&app.refresh(&current).await).0,
+        "UNAUTHENTICATED"
+    );
+    assert_eq!(
+        error_code(&app.me(Some(&access)).await).0,
+        "UNAUTHENTICATED"
+    );
+}
+
+/// Median and spread (interquartile range) of durations, in microseconds.
+fn median_and_spread(mut samples: Vec<Duration>) -> (f64, f64) {
+    samples.sort();
+    let at = |q: usize| samples[samples.len() * q / 4].as_secs_f64() * 1e6;
+    (at(2), at(3) - at(1))
+}
+
+async fn unknown_emails_cost_as_much_as_wrong_passwords(engine: Engine) {
+    // A cost at which bcrypt dominates a request, so that skipping it for
+    // unknown emails would show; no throttling in the way of 60 attempts.
+    let app = TestApp::spawn_with(engine, |c| {
+        c.bcrypt_cost = 8;
+        c.login_max_attempts_per_account = 1000;
+        c.login_max_attempts_per_address = 1000;
+    })
+    .await;
+    app.register_ok("ada@example.org", "ada").await;
+    let mut known = Vec::new();
+    let mut unknown = Vec::new();
+    // Interleaved, so that drift on the machine affects both alike.
+    for i in 0..30 {
+        let start = Instant::now();
+        let reply = app
+            .login("ada@example.org", "not the password", false)
+            .await;
+        known.push(start.elapsed());
+        let message = reply["errors"][0]["message"].clone();
+        assert_eq!(error_code(&reply).0, "INVALID_CREDENTIALS");
+
+        let start = Instant::now();
+        let reply = app
+            .login(&format!("nobody{i}@example.org"), "not the password", false)
+            .await;
+        unknown.push(start.elapsed());
+        assert_eq!(error_code(&reply).0, "INVALID_CREDENTIALS");
+        assert_eq!(reply["errors"][0]["message"], message);
+    }
+    let (known_median, known_spread) = median_and_spread(known);
+    let (unknown_median, unknown_spread) = median_and_spread(unknown);
+    let gap = (known_median - unknown_median).abs() / known_median;
+    eprintln!(
+        "login, µs: wrong password median {known_median:.0} (IQR {known_spread:.0}), \
+         unknown email median {unknown_median:.0} (IQR {unknown_spread:.0}), gap {:.1}%",
+        gap * 100.0
+    );
+    assert!(gap < 0.20, "medians differ by {:.1}%", gap * 100.0);
 }
