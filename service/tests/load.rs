@@ -53,32 +53,31 @@ async fn nothing_is_lost_under_load(engine: Engine) {
 
     // Each client refreshes its own sessions in a chain: every rotation must
     // take, and the last token must be the one the database holds.
-    let last_tokens: Vec<String> = stream::iter(
-        refresh_tokens.into_iter().take(REFRESHED_SESSIONS),
-    )
-    .map(|mut token| {
-        let app = &app;
-        async move {
-            for _ in 0..REFRESHES_EACH {
-                let reply = app
+    let last_tokens: Vec<String> =
+        stream::iter(refresh_tokens.into_iter().take(REFRESHED_SESSIONS))
+            .map(|mut token| {
+                let app = &app;
+                async move {
+                    for _ in 0..REFRESHES_EACH {
+                        let reply = app
                     .gql(
                         "mutation($t: String!) { refreshToken(refreshToken: $t) { refreshToken } }",
                         json!({ "t": token }),
                         None,
                     )
                     .await;
-                assert_no_errors(&reply);
-                token = reply["data"]["refreshToken"]["refreshToken"]
-                    .as_str()
-                    .unwrap()
-                    .to_owned();
-            }
-            token
-        }
-    })
-    .buffer_unordered(CLIENTS)
-    .collect()
-    .await;
+                        assert_no_errors(&reply);
+                        token = reply["data"]["refreshToken"]["refreshToken"]
+                            .as_str()
+                            .unwrap()
+                            .to_owned();
+                    }
+                    token
+                }
+            })
+            .buffer_unordered(CLIENTS)
+            .collect()
+            .await;
     eprintln!(
         "{engine:?}: {USERS} registrations in {registered:.1?}, {} refreshes in {:.1?}",
         REFRESHED_SESSIONS * REFRESHES_EACH,
