@@ -16,6 +16,7 @@ on_both_engines!(
     the_window_ends_and_the_limit_holds_across_replicas,
     a_replayed_refresh_token_follows_the_grace_timeline,
     unknown_emails_cost_as_much_as_wrong_passwords,
+    any_older_refresh_token_ends_the_session,
 );
 
 /// Every error code in a reply, in order.
@@ -205,16 +206,8 @@ async fn a_replayed_refresh_token_follows_the_grace_timeline(engine: Engine) {
     // After it, the same token is a replay: the session ends, and the
     // current tokens with it.
     tokio::time::sleep(Duration::from_millis(1200)).await;
-    assert_eq!(error_code(&app.refresh(&first).await).0, "UNAUTHENTICATED");
-    assert_eq!(app.count("sessions").await, 0);
-    assert_eq!(
-        error_code(&app.refresh(&current).await).0,
-        "UNAUTHENTICATED"
-    );
-    assert_eq!(
-        error_code(&app.me(Some(&access)).await).0,
-        "UNAUTHENTICATED"
-    );
+    app.assert_replay_ends_session(&first, &current, &access)
+        .await;
 }
 
 /// Median and spread (interquartile range) of durations, in microseconds.
@@ -263,4 +256,26 @@ async fn unknown_emails_cost_as_much_as_wrong_passwords(engine: Engine) {
         gap * 100.0
     );
     assert!(gap < 0.20, "medians differ by {:.1}%", gap * 100.0);
+}
+
+async fn any_older_refresh_token_ends_the_session(engine: Engine) {
+    let app = TestApp::spawn(engine).await;
+    let (_, oldest) = pair(&app.register_ok("ada@example.org", "ada").await);
+    let mut current = oldest.clone();
+    let mut access = String::new();
+    for _ in 0..3 {
+        let reply = app.refresh(&current).await;
+        assert_no_errors(&reply);
+        (access, current) = pair(&reply["data"]["refreshToken"]);
+    }
+    assert_eq!(app.count("retired_refresh_tokens").await, 3);
+
+    // Three rotations back, at once (no grace applies to it): a replay.
+    app.assert_replay_ends_session(&oldest, &current, &access)
+        .await;
+    assert_eq!(
+        app.count("retired_refresh_tokens").await,
+        0,
+        "gone with the session"
+    );
 }

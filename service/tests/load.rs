@@ -107,6 +107,8 @@ async fn nothing_is_lost_under_load(engine: Engine) {
         (USERS as i64, USERS as i64, 0, 0)
     );
     assert_eq!(rotated, REFRESHED_SESSIONS as i64);
+    let retired = scalar(&app, "SELECT COUNT(*) FROM retired_refresh_tokens").await;
+    assert_eq!(retired, (REFRESHED_SESSIONS * REFRESHES_EACH) as i64);
 
     let live: std::collections::HashSet<String> = service::with_pool!(&app.db, |pool| {
         sqlx::query_scalar::<_, String>("SELECT refresh_token_hash FROM sessions")

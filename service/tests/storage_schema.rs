@@ -98,6 +98,14 @@ async fn migrations_create_the_specified_columns(engine: Engine) {
         columns(&app.db, "login_throttle").await,
         expect(&[("key", false), ("attempts", false), ("window_start", false)])
     );
+    assert_eq!(
+        columns(&app.db, "retired_refresh_tokens").await,
+        expect(&[
+            ("token_hash", false),
+            ("session_id", false),
+            ("retired_at", false)
+        ])
+    );
     if let Database::Postgres(pool) = &app.db {
         let types: Vec<(String, String)> = sqlx::query_as(
             "SELECT column_name::text, data_type::text FROM information_schema.columns
@@ -135,6 +143,7 @@ async fn migrations_create_the_specified_columns(engine: Engine) {
         indexes,
         [
             "ix_login_throttle_window_start",
+            "ix_retired_refresh_tokens_session_id",
             "ix_sessions_previous_token_hash",
             "ix_sessions_refresh_token_hash",
             "ix_sessions_user_id",

@@ -185,6 +185,11 @@ impl Auth {
     /// (RFC 9700 4.14.2: end the session, cutting off thief and victim alike).
     async fn handle_stale_refresh_token(&self, hash: &str) -> Result<(), AuthError> {
         let Some(session) = sessions::find_by_previous_hash(&self.db, hash).await? else {
+            // Older than the last rotation: never a race, always a replay.
+            if let Some(session) = sessions::find_by_retired_hash(&self.db, hash).await? {
+                tracing::warn!(%session, "reuse of an old refresh token; revoking the session");
+                sessions::delete(&self.db, session).await?;
+            }
             return Ok(());
         };
         let recent = session

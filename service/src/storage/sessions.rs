@@ -58,19 +58,22 @@ pub async fn insert(
     })?)
 }
 
-/// Swaps the live refresh token of an unexpired session in one statement.
+/// Swaps the live refresh token of an unexpired session, and files the old
+/// one among the session's retired tokens, in one transaction.
 ///
-/// The `WHERE` on the old hash makes this a compare-and-swap: of concurrent
-/// calls with the same token, the first to write wins and the others match no
-/// row, on PostgreSQL (row lock, then re-check) and SQLite (one writer) alike.
+/// The `WHERE` on the old hash makes the swap a compare-and-swap: of
+/// concurrent calls with the same token, the first to write wins and the
+/// others match no row, on PostgreSQL (row lock, then re-check) and SQLite
+/// (one writer) alike.
 pub async fn rotate(
     db: &Database,
     old_hash: &str,
     new_hash: &str,
 ) -> Result<Option<Session>, StorageError> {
     let at = now();
-    Ok(with_pool!(db, |pool| {
-        sqlx::query_as::<_, Session>(
+    with_pool!(db, |pool| {
+        let mut tx = pool.begin().await?;
+        let session = sqlx::query_as::<_, Session>(
             "UPDATE sessions
              SET refresh_token_hash = $2, previous_token_hash = $1, rotated_at = $3
              WHERE refresh_token_hash = $1 AND expires_at > $3
@@ -79,6 +82,31 @@ pub async fn rotate(
         .bind(old_hash)
         .bind(new_hash)
         .bind(at)
+        .fetch_optional(&mut *tx)
+        .await?;
+        if let Some(session) = &session {
+            sqlx::query(
+                "INSERT INTO retired_refresh_tokens (token_hash, session_id, retired_at)
+                 VALUES ($1, $2, $3)",
+            )
+            .bind(old_hash)
+            .bind(session.id)
+            .bind(at)
+            .execute(&mut *tx)
+            .await?;
+        }
+        tx.commit().await?;
+        Ok(session)
+    })
+}
+
+/// The session that once rotated away the token with this hash, if it lives.
+pub async fn find_by_retired_hash(db: &Database, hash: &str) -> Result<Option<Uuid>, StorageError> {
+    Ok(with_pool!(db, |pool| {
+        sqlx::query_scalar::<_, Uuid>(
+            "SELECT session_id FROM retired_refresh_tokens WHERE token_hash = $1",
+        )
+        .bind(hash)
         .fetch_optional(pool)
         .await
     })?)

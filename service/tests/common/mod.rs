@@ -193,6 +193,29 @@ impl TestApp {
             .to_owned()
     }
 
+    /// Presents `replayed` (a rotated-out refresh token) and checks that the
+    /// whole session ended: no session row left, and its current refresh
+    /// and access tokens refused.
+    pub async fn assert_replay_ends_session(&self, replayed: &str, current: &str, access: &str) {
+        assert_eq!(
+            error_code(&self.refresh(replayed).await).0,
+            "UNAUTHENTICATED"
+        );
+        assert_eq!(
+            self.count("sessions").await,
+            0,
+            "the whole session is revoked"
+        );
+        assert_eq!(
+            error_code(&self.refresh(current).await).0,
+            "UNAUTHENTICATED"
+        );
+        assert_eq!(
+            error_code(&self.me(Some(access)).await).0,
+            "UNAUTHENTICATED"
+        );
+    }
+
     pub async fn count(&self, table: &str) -> i64 {
         let sql = sqlx::AssertSqlSafe(format!("SELECT COUNT(*) FROM {table}"));
         service::with_pool!(&self.db, |pool| sqlx::query_scalar(sql)

@@ -1,0 +1,11 @@
+-- Every refresh token a session has rotated away (SQLite; the PostgreSQL twin
+-- lives in ../postgres), so that any of them presented again is recognised
+-- as a replay and ends the session. Only hashes; gone with the session.
+
+CREATE TABLE retired_refresh_tokens (
+    token_hash TEXT PRIMARY KEY NOT NULL CHECK (length(token_hash) = 64),
+    session_id BLOB NOT NULL REFERENCES sessions (id) ON DELETE CASCADE,
+    retired_at TEXT NOT NULL
+) STRICT;
+
+CREATE INDEX ix_retired_refresh_tokens_session_id ON retired_refresh_tokens (session_id);
