@@ -165,7 +165,9 @@ async fn me_refuses_every_bad_token(engine: Engine) {
     // each refusal below is down to the one thing that differs.
     assert_no_errors(&app.me(Some(&sign(&claims(now + 600), TEST_SECRET))).await);
 
-    let expired = sign(&claims(now - 120), TEST_SECRET);
+    // The verifier allows 5 s of clock skew, and not a second more.
+    assert_no_errors(&app.me(Some(&sign(&claims(now - 2), TEST_SECRET))).await);
+    let expired = sign(&claims(now - 10), TEST_SECRET);
     let wrong_key = sign(&claims(now + 600), "another-secret-that-is-long-enough-too");
     let mut wrong_type = claims(now + 600);
     wrong_type["typ"] = json!("refresh");
@@ -196,8 +198,16 @@ async fn me_refuses_every_bad_token(engine: Engine) {
         URL_SAFE_NO_PAD.encode(claims(now + 6000).to_string()),
         parts[2]
     );
+    // Algorithm confusion: an RS256 header over an HMAC made with our key.
+    let rs256 = {
+        let header = URL_SAFE_NO_PAD.encode(r#"{"alg":"RS256","typ":"JWT"}"#);
+        let payload = URL_SAFE_NO_PAD.encode(claims(now + 600).to_string());
+        let hs256 = sign(&claims(now + 600), TEST_SECRET);
+        format!("{header}.{payload}.{}", hs256.rsplit('.').next().unwrap())
+    };
     let cases = [
         ("missing", None),
+        ("RS256 header", Some(rs256)),
         ("malformed", Some("not.a.jwt".to_owned())),
         ("expired", Some(expired)),
         ("wrong signature", Some(wrong_key)),

@@ -149,6 +149,19 @@ async fn batches_oversized_bodies_and_deep_queries_are_refused() {
             .contains("nested too deep"),
         "{reply}"
     );
+
+    // Shallow but wide: 501 aliased `me { id }` cost 1,002, over the 1,000 limit.
+    let wide: String = (0..501).map(|i| format!("a{i}: me {{ id }} ")).collect();
+    let reply = app.gql(&format!("{{ {wide} }}"), json!({}), None).await;
+    assert_eq!(error_code(&reply).0, "GRAPHQL_VALIDATION_FAILED");
+    assert!(
+        reply["errors"][0]["message"]
+            .as_str()
+            .unwrap()
+            .contains("too complex"),
+        "{reply}"
+    );
+    assert!(reply["data"].is_null(), "{reply}");
 }
 
 #[tokio::test]
