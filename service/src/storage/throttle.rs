@@ -61,14 +61,3 @@ async fn for_key(db: &Database, sql: &'static str, key: &str) -> Result<(), Stor
         .map(drop))?;
     Ok(())
 }
-
-/// Deletes rows whose window ended before `before`; they count for nothing.
-pub async fn sweep(db: &Database, before: DateTime<Utc>) -> Result<u64, StorageError> {
-    Ok(with_pool!(db, |pool| {
-        sqlx::query("DELETE FROM login_throttle WHERE window_start < $1")
-            .bind(before)
-            .execute(pool)
-            .await
-            .map(|r| r.rows_affected())
-    })?)
-}
