@@ -10,3 +10,8 @@ CREATE TABLE retired_refresh_tokens (
 );
 
 CREATE INDEX ix_retired_refresh_tokens_session_id ON retired_refresh_tokens (session_id);
+
+-- The token each session rotated away last, from before this table existed.
+INSERT INTO retired_refresh_tokens (token_hash, session_id, retired_at)
+SELECT previous_token_hash, id, rotated_at FROM sessions
+WHERE previous_token_hash IS NOT NULL AND rotated_at IS NOT NULL;

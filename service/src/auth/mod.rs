@@ -184,21 +184,17 @@ impl Auth {
     /// tabs racing: leave the session alone) or a replay of a stolen token
     /// (RFC 9700 4.14.2: end the session, cutting off thief and victim alike).
     async fn handle_stale_refresh_token(&self, hash: &str) -> Result<(), AuthError> {
-        let Some(session) = sessions::find_by_previous_hash(&self.db, hash).await? else {
-            // Older than the last rotation: never a race, always a replay.
-            if let Some(session) = sessions::find_by_retired_hash(&self.db, hash).await? {
-                tracing::warn!(%session, "reuse of an old refresh token; revoking the session");
-                sessions::delete(&self.db, session).await?;
-            }
+        let Some(retired) = sessions::find_retired(&self.db, hash).await? else {
             return Ok(());
         };
-        let recent = session
-            .rotated_at
-            .is_some_and(|at| now() - at <= self.rotation_grace);
-        if !recent {
-            tracing::warn!(session = %session.id, user = %session.user_id,
+        let racing = retired.latest
+            && retired
+                .rotated_at
+                .is_some_and(|at| now() - at <= self.rotation_grace);
+        if !racing {
+            tracing::warn!(session = %retired.session_id, user = %retired.user_id,
                 "refresh token reuse detected; revoking the session");
-            sessions::delete(&self.db, session.id).await?;
+            sessions::delete(&self.db, retired.session_id).await?;
         }
         Ok(())
     }

@@ -100,28 +100,30 @@ pub async fn rotate(
     })
 }
 
-/// The session that once rotated away the token with this hash, if it lives.
-pub async fn find_by_retired_hash(db: &Database, hash: &str) -> Result<Option<Uuid>, StorageError> {
+/// A refresh token some live session rotated away.
+#[derive(Debug, sqlx::FromRow)]
+pub struct RetiredToken {
+    pub session_id: Uuid,
+    pub user_id: Uuid,
+    /// Whether it is the token the session rotated away last.
+    pub latest: bool,
+    /// When the session last rotated its token.
+    pub rotated_at: Option<DateTime<Utc>>,
+}
+
+/// Which session once held the refresh token with this hash, if it lives.
+pub async fn find_retired(db: &Database, hash: &str) -> Result<Option<RetiredToken>, StorageError> {
     Ok(with_pool!(db, |pool| {
-        sqlx::query_scalar::<_, Uuid>(
-            "SELECT session_id FROM retired_refresh_tokens WHERE token_hash = $1",
+        sqlx::query_as::<_, RetiredToken>(
+            "SELECT retired.session_id, sessions.user_id, sessions.rotated_at,
+                    sessions.previous_token_hash = retired.token_hash AS latest
+             FROM retired_refresh_tokens AS retired
+             JOIN sessions ON sessions.id = retired.session_id
+             WHERE retired.token_hash = $1",
         )
         .bind(hash)
         .fetch_optional(pool)
         .await
-    })?)
-}
-
-/// The session whose refresh token was most recently rotated away from `hash`.
-pub async fn find_by_previous_hash(
-    db: &Database,
-    hash: &str,
-) -> Result<Option<Session>, StorageError> {
-    Ok(with_pool!(db, |pool| {
-        sqlx::query_as::<_, Session>("SELECT * FROM sessions WHERE previous_token_hash = $1")
-            .bind(hash)
-            .fetch_optional(pool)
-            .await
     })?)
 }
 
