@@ -55,7 +55,7 @@ test-rust *ARGS: _postgres-reachable
 
 # End-to-end: two PostgreSQL-backed replicas and the client behind deploy/nginx, driven in headless Chromium
 [positional-arguments]
-e2e *ARGS: build-client _browser-tools _postgres-reachable
+e2e *ARGS: build-client _e2e-tools _postgres-reachable
     #!/usr/bin/env bash
     set -euo pipefail
     cargo build -p service
@@ -65,33 +65,26 @@ e2e *ARGS: build-client _browser-tools _postgres-reachable
         node --test "$@" client/e2e/
     echo "screenshots: $target_dir/screenshots"
 
-# Debian's Chromium and nginx for the end-to-end suite (never a browser downloaded by a test tool)
-_browser-tools:
+# Debian's Chromium, nginx and psql for the end-to-end suite (never a browser downloaded by a test tool)
+_e2e-tools: (_debian-tools "/usr/bin/chromium=chromium" "nginx=nginx-light" "psql=postgresql-client")
+
+# Installs each `command=package` whose command is missing (apt as root; otherwise says what to install)
+[positional-arguments]
+_debian-tools +NEEDS:
     #!/usr/bin/env bash
     set -euo pipefail
     missing=()
-    [ -x /usr/bin/chromium ] || missing+=(chromium)
-    command -v nginx >/dev/null || [ -x /usr/sbin/nginx ] || missing+=(nginx-light)
-    command -v psql >/dev/null || missing+=(postgresql-client)
-    if [ ${#missing[@]} -gt 0 ]; then
-        if [ "$(id -u)" = 0 ]; then
-            apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${missing[@]}"
-        else
-            echo "Install first: sudo apt-get install -y ${missing[*]}" >&2; exit 1
-        fi
+    for need in "$@"; do
+        command -v "${need%%=*}" >/dev/null || [ -x "/usr/sbin/${need%%=*}" ] || missing+=("${need#*=}")
+    done
+    [ ${#missing[@]} -eq 0 ] && exit 0
+    if [ "$(id -u)" != 0 ]; then
+        echo "Install first: sudo apt-get install -y ${missing[*]}" >&2; exit 1
     fi
+    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${missing[@]}"
 
 # Validate the deployment: both compose files, and nginx -t on the rendered proxy and client configs
-check-deploy: _browser-tools
-    #!/usr/bin/env bash
-    set -euo pipefail
-    if ! command -v docker-compose >/dev/null; then
-        if [ "$(id -u)" = 0 ]; then
-            apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq docker-compose
-        else
-            echo "Install first: sudo apt-get install -y docker-compose" >&2; exit 1
-        fi
-    fi
+check-deploy: (_debian-tools "docker-compose=docker-compose" "nginx=nginx-light")
     docker-compose --env-file .env.example -f docker-compose.yml config -q
     docker-compose --env-file .env.example -f docker-compose.yml -f deploy/docker-compose.dev.yml config -q
     echo "docker-compose.yml and deploy/docker-compose.dev.yml: valid"

@@ -93,9 +93,13 @@ function freePort() {
   });
 }
 
-/// Runs SQL on the test server's maintenance database (trust auth, as CI has).
+/// The test server's URL with another database name in it.
+const urlOf = (database) => adminUrl.replace(/\/[^/?]*(\?|$)/, `/${database}$1`);
+
+/// Runs SQL on `database`, or on the server's maintenance database (trust
+/// auth, as CI has).
 export function psql(sql, database) {
-  const url = database ? adminUrl.replace(/\/[^/?]*(\?|$)/, `/${database}$1`) : adminUrl;
+  const url = database ? urlOf(database) : adminUrl;
   return execFileSync('psql', ['-X', '-q', '-t', '-A', '-v', 'ON_ERROR_STOP=1', url, '-c', sql], {
     encoding: 'utf8',
   }).trim();
@@ -106,7 +110,6 @@ export async function startStack({ serviceBin, serviceEnv = {} }) {
   const dir = mkdtempSync(join(tmpdir(), 'e2e-stack-'));
   const database = `e2e_${randomBytes(6).toString('hex')}`;
   psql(`CREATE DATABASE ${database}`);
-  const databaseUrl = adminUrl.replace(/\/[^/?]*(\?|$)/, `/${database}$1`);
   const children = [];
   const stop = async () => {
     for (const child of children.reverse()) child.kill('SIGTERM');
@@ -119,7 +122,7 @@ export async function startStack({ serviceBin, serviceEnv = {} }) {
     // The replicas share the database and the signing key, nothing else.
     const env = {
       ...process.env,
-      DATABASE_URL: databaseUrl,
+      DATABASE_URL: urlOf(database),
       ENVIRONMENT: 'production',
       SECRET_KEY: randomBytes(32).toString('hex'),
       GRAPHQL_PLAYGROUND: 'true',
@@ -164,7 +167,6 @@ export async function startStack({ serviceBin, serviceEnv = {} }) {
     return {
       base,
       database,
-      databaseUrl,
       replicas: servicePorts.map((p) => `127.0.0.1:${p}`),
       env,
       /// The replica that served the request with this X-Request-Id.
