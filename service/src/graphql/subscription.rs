@@ -29,11 +29,9 @@ impl Subscription {
     ) -> async_graphql::Result<impl Stream<Item = async_graphql::Result<SessionStatus>> + use<>>
     {
         if !STATUS_PERIOD_SECONDS.contains(&every_seconds) {
-            return Err(AuthError::bad_input(
-                "everySeconds",
-                "everySeconds must be between 1 and 3600",
-            )
-            .extend());
+            let (least, most) = STATUS_PERIOD_SECONDS.into_inner();
+            let message = format!("everySeconds must be between {least} and {most}");
+            return Err(AuthError::bad_input("everySeconds", message).extend());
         }
         let (user, session) = current_session(ctx).await?;
         let auth = auth(ctx).clone();
