@@ -65,6 +65,31 @@ e2e *ARGS: build-client _e2e-tools _postgres-reachable
         node --test "$@" client/e2e/
     echo "screenshots: $target_dir/screenshots"
 
+# Benchmark the release build with wrk on loopback (PostgreSQL and SQLite, about 6 minutes); see BENCHMARKS.md
+bench *ARGS: build-client _postgres-reachable (_debian-tools "wrk=wrk" "/usr/bin/chromium=chromium")
+    #!/usr/bin/env bash
+    set -euo pipefail
+    cargo build --release -p service -p bench
+    target_dir=$(cargo metadata --no-deps --format-version 1 \
+        | python3 -c 'import json, sys; print(json.load(sys.stdin)["target_directory"])')
+    "$target_dir/release/bench" --service-bin "$target_dir/release/service" \
+        --static-dir client/dist --out "$target_dir/bench" {{ARGS}}
+
+# Before/after in one run: build REV (a commit) apart, then bench it beside this tree
+bench-compare REV *ARGS:
+    #!/usr/bin/env bash
+    set -euo pipefail
+    target_dir=$(cargo metadata --no-deps --format-version 1 \
+        | python3 -c 'import json, sys; print(json.load(sys.stdin)["target_directory"])')
+    worktree=$(mktemp -d)
+    trap 'git worktree remove --force "$worktree"' EXIT
+    git worktree add --detach "$worktree" {{REV}}
+    # Its own target dir: the baseline must not overwrite this tree's binary.
+    CARGO_TARGET_DIR="$target_dir/baseline" cargo build --release -p service --manifest-path "$worktree/Cargo.toml"
+    mkdir -p "$target_dir/bench"
+    cp "$target_dir/baseline/release/service" "$target_dir/bench/service-baseline"
+    just bench --baseline-bin "$target_dir/bench/service-baseline" {{ARGS}}
+
 # Debian's Chromium, nginx and psql for the end-to-end suite (never a browser downloaded by a test tool)
 _e2e-tools: (_debian-tools "/usr/bin/chromium=chromium" "nginx=nginx-light" "psql=postgresql-client")
 

@@ -1,0 +1,256 @@
+//! Databases and the rows a run needs: sign-in accounts, live sessions whose
+//! refresh tokens the driver knows, and filler sessions to grow the tables.
+
+use std::path::Path;
+
+use anyhow::{Context, bail};
+use chrono::{Duration, Utc};
+use serde_json::{Value, json};
+use service::auth::tokens;
+use service::storage::sessions::{self, NewSession};
+use service::storage::{Database, with_pool};
+use sqlx::{AssertSqlSafe, Connection, Executor, PgConnection};
+use uuid::Uuid;
+
+/// The password of every account the bench creates.
+pub const PASSWORD: &str = "bench password 1234";
+const OWNER_EMAIL: &str = "owner@bench.example";
+
+pub enum Engine {
+    Postgres { admin_url: String },
+    Sqlite { dir: std::path::PathBuf },
+}
+
+/// A database of its own for one service run, dropped by [`Scratch::drop_db`].
+pub struct Scratch {
+    pub url: String,
+    name: String,
+    admin_url: Option<String>,
+}
+
+impl Engine {
+    pub async fn fresh(&self, label: &str) -> anyhow::Result<Scratch> {
+        let name = format!("bench_{}_{label}", std::process::id());
+        match self {
+            Self::Postgres { admin_url } => {
+                let mut admin = PgConnection::connect(admin_url).await?;
+                admin
+                    .execute(AssertSqlSafe(format!("DROP DATABASE IF EXISTS {name}")))
+                    .await?;
+                admin
+                    .execute(AssertSqlSafe(format!("CREATE DATABASE {name}")))
+                    .await?;
+                let (base, _) = admin_url
+                    .rsplit_once('/')
+                    .context("DATABASE_URL has no database name")?;
+                Ok(Scratch {
+                    url: format!("{base}/{name}"),
+                    name,
+                    admin_url: Some(admin_url.clone()),
+                })
+            }
+            Self::Sqlite { dir } => {
+                let path = dir.join(format!("{name}.db"));
+                for suffix in ["", "-wal", "-shm"] {
+                    let _ = std::fs::remove_file(format!("{}{suffix}", path.display()));
+                }
+                Ok(Scratch {
+                    url: format!("sqlite://{}", path.display()),
+                    name,
+                    admin_url: None,
+                })
+            }
+        }
+    }
+}
+
+impl Scratch {
+    pub async fn drop_db(self) -> anyhow::Result<()> {
+        if let Some(admin_url) = self.admin_url {
+            let mut admin = PgConnection::connect(&admin_url).await?;
+            admin
+                .execute(AssertSqlSafe(format!(
+                    "DROP DATABASE IF EXISTS {} WITH (FORCE)",
+                    self.name
+                )))
+                .await?;
+        } else if let Some(path) = self.url.strip_prefix("sqlite://") {
+            for suffix in ["", "-wal", "-shm"] {
+                let _ = std::fs::remove_file(format!("{path}{suffix}"));
+            }
+        }
+        Ok(())
+    }
+}
+
+/// One GraphQL call; errors in the response are errors here.
+pub async fn graphql(url: &str, query: &str, variables: Value) -> anyhow::Result<Value> {
+    let mut response: Value = reqwest::Client::new()
+        .post(format!("{url}/graphql"))
+        .json(&json!({ "query": query, "variables": variables }))
+        .send()
+        .await?
+        .json()
+        .await?;
+    if let Some(errors) = response.get("errors") {
+        bail!("GraphQL errors: {errors}");
+    }
+    Ok(response["data"].take())
+}
+
+/// Registers the owner through the API (so its hash is the service's own, at
+/// the configured cost) and returns that hash.
+pub async fn owner_hash(url: &str, db: &Database) -> anyhow::Result<String> {
+    graphql(
+        url,
+        "mutation($e: String!, $p: String!) { register(input: {email: $e, username: \"owner\", password: $p}) { accessToken } }",
+        json!({ "e": OWNER_EMAIL, "p": PASSWORD }),
+    )
+    .await?;
+    Ok(with_pool!(db, |pool| {
+        sqlx::query_scalar::<_, String>("SELECT hashed_password FROM users WHERE email = $1")
+            .bind(OWNER_EMAIL)
+            .fetch_one(pool)
+            .await
+    })?)
+}
+
+/// Adds users `{prefix}-{first}` .. `{prefix}-{first + count - 1}` (email
+/// `{prefix}-n@bench.example`, password [`PASSWORD`]), each with
+/// `sessions_each` unexpired sessions whose tokens nobody knows.
+pub async fn add_users(
+    db: &Database,
+    prefix: &str,
+    first: i64,
+    count: i64,
+    sessions_each: i64,
+    hash: &str,
+) -> anyhow::Result<()> {
+    let now = Utc::now();
+    let expires = now + Duration::days(1);
+    let last = first + count - 1;
+    match db {
+        Database::Postgres(pool) => {
+            sqlx::query(
+                "INSERT INTO users (email, username, hashed_password)
+                 SELECT $1 || '-' || i || '@bench.example', $1 || '_' || i, $2
+                 FROM generate_series($3::bigint, $4::bigint) AS i",
+            )
+            .bind(prefix)
+            .bind(hash)
+            .bind(first)
+            .bind(last)
+            .execute(pool)
+            .await?;
+            sqlx::query(
+                "INSERT INTO sessions (user_id, refresh_token_hash, expires_at, created_at)
+                 SELECT users.id, md5(random()::text) || md5(random()::text), $4, $5
+                 FROM generate_series($2::bigint, $3::bigint) AS i
+                 JOIN users ON users.email = $1 || '-' || i || '@bench.example'
+                 CROSS JOIN generate_series(1, $6::bigint)",
+            )
+            .bind(prefix)
+            .bind(first)
+            .bind(last)
+            .bind(expires)
+            .bind(now)
+            .bind(sessions_each)
+            .execute(pool)
+            .await?;
+            sqlx::query("ANALYZE").execute(pool).await?;
+        }
+        Database::Sqlite(pool) => {
+            let mut tx = pool.begin().await?;
+            sqlx::query(
+                "WITH RECURSIVE n(i) AS (SELECT $3 UNION ALL SELECT i + 1 FROM n WHERE i < $4)
+                 INSERT INTO users (id, email, username, hashed_password, created_at, updated_at)
+                 SELECT randomblob(16), $1 || '-' || i || '@bench.example', $1 || '_' || i, $2, $5, $5
+                 FROM n",
+            )
+            .bind(prefix)
+            .bind(hash)
+            .bind(first)
+            .bind(last)
+            .bind(now)
+            .execute(&mut *tx)
+            .await?;
+            sqlx::query(
+                "WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < $2)
+                 INSERT INTO sessions (id, user_id, refresh_token_hash, expires_at, created_at)
+                 SELECT randomblob(16), users.id, lower(hex(randomblob(32))), $3, $4
+                 FROM users CROSS JOIN n WHERE users.email LIKE $1 || '-%'
+                   AND users.created_at = $4",
+            )
+            .bind(prefix)
+            .bind(sessions_each)
+            .bind(expires)
+            .bind(now)
+            .execute(&mut *tx)
+            .await?;
+            tx.commit().await?;
+            sqlx::query("ANALYZE").execute(pool).await?;
+        }
+    }
+    Ok(())
+}
+
+/// `count` new sessions of the `login-*` accounts, stored the way `login`
+/// stores them; returns their refresh tokens.
+pub async fn live_sessions(db: &Database, count: usize) -> anyhow::Result<Vec<String>> {
+    let ids: Vec<Uuid> = with_pool!(db, |pool| {
+        sqlx::query_scalar::<_, Uuid>(
+            "SELECT id FROM users WHERE email LIKE 'login-%' ORDER BY email",
+        )
+        .fetch_all(pool)
+        .await
+    })?;
+    if ids.is_empty() {
+        bail!("no login-* accounts to give sessions to");
+    }
+    let mut refresh_tokens = Vec::with_capacity(count);
+    for n in 0..count {
+        let token = tokens::new_refresh_token()?;
+        let hash = tokens::hash_refresh_token(&token);
+        let session = NewSession {
+            refresh_token_hash: &hash,
+            device_info: Some("bench"),
+            ip_address: Some("127.0.0.1"),
+            lifetime: Duration::days(1),
+        };
+        sessions::insert(db, ids[n % ids.len()], &session).await?;
+        refresh_tokens.push(token);
+    }
+    Ok(refresh_tokens)
+}
+
+/// Trades each refresh token once (through the API) for an access token.
+pub async fn access_tokens(url: &str, refresh_tokens: &[String]) -> anyhow::Result<Vec<String>> {
+    let mut access = Vec::with_capacity(refresh_tokens.len());
+    for token in refresh_tokens {
+        let data = graphql(
+            url,
+            "mutation($t: String!) { refreshToken(refreshToken: $t) { accessToken } }",
+            json!({ "t": token }),
+        )
+        .await?;
+        let token = data["refreshToken"]["accessToken"]
+            .as_str()
+            .context("no access token")?;
+        access.push(token.to_owned());
+    }
+    Ok(access)
+}
+
+pub fn write_lines(path: &Path, lines: &[String]) -> anyhow::Result<()> {
+    std::fs::write(path, lines.join("\n") + "\n")?;
+    Ok(())
+}
+
+pub async fn count(db: &Database, table: &'static str) -> anyhow::Result<i64> {
+    let sql = format!("SELECT count(*) FROM {table}");
+    Ok(with_pool!(db, |pool| {
+        sqlx::query_scalar::<_, i64>(AssertSqlSafe(sql.clone()))
+            .fetch_one(pool)
+            .await
+    })?)
+}
