@@ -51,6 +51,12 @@ struct Args {
     /// Chromium when present.
     #[arg(long)]
     static_dir: Option<PathBuf>,
+    /// Only `me` and `refreshToken` (no logins, start-up figures or growth).
+    #[arg(long)]
+    hot_paths_only: bool,
+    /// Skip the SQLite run.
+    #[arg(long)]
+    no_sqlite: bool,
     /// Where results and service logs go.
     #[arg(long, default_value = "target/bench")]
     out: PathBuf,
@@ -87,8 +93,10 @@ async fn main() -> anyhow::Result<()> {
         admin_url: args.postgres_url.clone(),
     };
 
-    results.bcrypt = Some(report::Bcrypt::measure(args.bcrypt_cost).await?);
-    eprintln!("bcrypt: {:?}", results.bcrypt);
+    if !args.hot_paths_only {
+        results.bcrypt = Some(report::Bcrypt::measure(args.bcrypt_cost).await?);
+        eprintln!("bcrypt: {:?}", results.bcrypt);
+    }
 
     if let Some(baseline) = &args.baseline_bin {
         let run = bench
@@ -97,20 +105,26 @@ async fn main() -> anyhow::Result<()> {
             .context("baseline")?;
         results.add(run);
     }
-    let extent = Extent::Full {
-        large_sessions: args.large_sessions,
+    let extent = if args.hot_paths_only {
+        Extent::HotPaths
+    } else {
+        Extent::Full {
+            large_sessions: args.large_sessions,
+        }
     };
     results.add(
         bench
             .engine(&postgres, "postgres", &args.service_bin, extent)
             .await?,
     );
-    let sqlite = Engine::Sqlite { dir: out.clone() };
-    results.add(
-        bench
-            .engine(&sqlite, "sqlite", &args.service_bin, Extent::HotPaths)
-            .await?,
-    );
+    if !args.no_sqlite {
+        let sqlite = Engine::Sqlite { dir: out.clone() };
+        results.add(
+            bench
+                .engine(&sqlite, "sqlite", &args.service_bin, Extent::HotPaths)
+                .await?,
+        );
+    }
     results.wall_seconds = started.elapsed().as_secs();
 
     let stamp = chrono::Utc::now().format("%Y%m%dT%H%M%SZ");
@@ -218,11 +232,11 @@ impl Bench {
             if let Some(dir) = &self.static_dir {
                 run.client = Some(first_load(&service.url, dir).await?);
             }
-            self.logins_with_probes(&mut run, &service.url, &access_file)
+            self.logins_with_probes(&mut run, &service, &access_file)
                 .await?;
             let register = self
                 .load(
-                    &service.url,
+                    &service,
                     Scenario::Register,
                     LOGIN_CONNECTIONS,
                     vec![("RUN_ID", std::process::id().to_string())],
@@ -231,7 +245,7 @@ impl Bench {
             run.push("register", LOGIN_CONNECTIONS, &db, register)
                 .await?;
         }
-        self.hot_paths(&mut run, &service.url, &db, &access_file)
+        self.hot_paths(&mut run, &service, &db, &access_file)
             .await?;
         if let Extent::Full { large_sessions } = extent
             && large_sessions > 0
@@ -245,7 +259,7 @@ impl Bench {
             let access =
                 seed::access_tokens(&service.url, &seed::live_sessions(&db, 8).await?).await?;
             seed::write_lines(&access_file, &access)?;
-            self.hot_paths(&mut run, &service.url, &db, &access_file)
+            self.hot_paths(&mut run, &service, &db, &access_file)
                 .await?;
         }
         run.rss_peak_kib = service.memory_kib()?.1;
@@ -258,14 +272,14 @@ impl Bench {
     async fn hot_paths(
         &self,
         run: &mut EngineRun,
-        url: &str,
+        service: &Service,
         db: &Database,
         access_file: &Path,
     ) -> anyhow::Result<()> {
         for connections in CONNECTION_COUNTS {
             let me = self
                 .load(
-                    url,
+                    service,
                     Scenario::Me,
                     connections,
                     vec![("ACCESS_TOKENS", access_file.display().to_string())],
@@ -280,7 +294,7 @@ impl Bench {
             seed::write_lines(&refresh_file, &tokens)?;
             let refresh = self
                 .load(
-                    url,
+                    service,
                     Scenario::Refresh,
                     connections,
                     vec![("REFRESH_TOKENS", refresh_file.display().to_string())],
@@ -296,13 +310,14 @@ impl Bench {
     async fn logins_with_probes(
         &self,
         run: &mut EngineRun,
-        url: &str,
+        service: &Service,
         access_file: &Path,
     ) -> anyhow::Result<()> {
         let scratch = self.out.join(format!("probes-{}", run.label));
         std::fs::create_dir_all(&scratch)?;
+        let url = &service.url;
         let flood = self.load(
-            url,
+            service,
             Scenario::Login,
             LOGIN_CONNECTIONS,
             vec![
@@ -343,25 +358,29 @@ impl Bench {
 
     async fn load(
         &self,
-        url: &str,
+        service: &Service,
         scenario: Scenario,
         connections: u32,
         env: Vec<(&'static str, String)>,
     ) -> anyhow::Result<wrk::Measured> {
         let load = Load {
             scenario,
-            url,
+            url: &service.url,
             connections,
             duration: self.duration,
             pace_ms: None,
             env,
         };
-        let measured = wrk::run(load, &self.out).await?;
+        let cpu_before = service.cpu_ms()?;
+        let mut measured = wrk::run(load, &self.out).await?;
+        measured.service_cpu_ms = service.cpu_ms()? - cpu_before;
         eprintln!(
-            "{scenario:?} c={connections}: {:.0} req/s, p50 {:.2} ms, p99 {:.2} ms, failures {}",
+            "{scenario:?} c={connections}: {:.0} req/s, p50 {:.2} ms, p99 {:.2} ms, \
+             service CPU {:.0} µs/request, failures {}",
             measured.per_second(),
             measured.p50_us as f64 / 1e3,
             measured.p99_us as f64 / 1e3,
+            measured.cpu_us_per_request(),
             measured.failures
         );
         Ok(measured)
@@ -397,9 +416,12 @@ async fn first_load(url: &str, static_dir: &Path) -> anyhow::Result<serde_json::
 
 /// bcrypt at the configured cost, timed the way the service runs it.
 pub async fn time_verify(cost: u32, rounds: usize) -> anyhow::Result<Vec<f64>> {
-    let hasher = PasswordHasher::new(cost).await?;
+    let hasher = PasswordHasher::new(cost);
     let password = Password::parse(PASSWORD.into())?;
     let hash = hasher.hash(&password).await?;
+    // Waits for the dummy hash the hasher computes at start, so that no
+    // timed verify shares the CPU with it.
+    hasher.verify(&password, None).await?;
     let mut times = Vec::with_capacity(rounds);
     for _ in 0..rounds {
         let started = Instant::now();

@@ -97,6 +97,18 @@ impl Service {
         Ok((field("VmRSS:")?, field("VmHWM:")?))
     }
 
+    /// CPU time the process has used so far, user and system, in ms.
+    pub fn cpu_ms(&self) -> anyhow::Result<f64> {
+        let pid = self.child.id().context("the service has exited")?;
+        let stat = std::fs::read_to_string(format!("/proc/{pid}/stat"))?;
+        // Fields after the parenthesised command name; utime and stime are
+        // the 14th and 15th fields of the line, in clock ticks.
+        let after_name = stat.rsplit_once(')').context("odd /proc stat")?.1;
+        let fields: Vec<&str> = after_name.split_whitespace().collect();
+        let ticks: u64 = fields[11].parse::<u64>()? + fields[12].parse::<u64>()?;
+        Ok(ticks as f64 * 1e3 / clock_ticks_per_second())
+    }
+
     pub async fn stop(mut self) -> anyhow::Result<()> {
         if let Some(pid) = self.child.id() {
             // SIGTERM: the graceful path production takes.
@@ -114,4 +126,15 @@ impl Service {
 
 fn free_port() -> anyhow::Result<u16> {
     Ok(TcpListener::bind("127.0.0.1:0")?.local_addr()?.port())
+}
+
+/// `getconf CLK_TCK`: 100 on every Linux this runs on.
+fn clock_ticks_per_second() -> f64 {
+    std::process::Command::new("getconf")
+        .arg("CLK_TCK")
+        .output()
+        .ok()
+        .and_then(|o| String::from_utf8(o.stdout).ok())
+        .and_then(|s| s.trim().parse().ok())
+        .unwrap_or(100.0)
 }

@@ -68,11 +68,18 @@ pub struct Measured {
     pub p99_us: u64,
     pub max_us: u64,
     pub mean_us: f64,
+    /// CPU time the service process spent meanwhile (user + system).
+    #[serde(default)]
+    pub service_cpu_ms: f64,
 }
 
 impl Measured {
     pub fn per_second(&self) -> f64 {
         self.requests as f64 / (self.duration_us as f64 / 1e6)
+    }
+
+    pub fn cpu_us_per_request(&self) -> f64 {
+        self.service_cpu_ms * 1e3 / self.requests.max(1) as f64
     }
 
     /// Every response was the expected one.

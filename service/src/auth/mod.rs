@@ -7,6 +7,8 @@ pub mod password;
 mod throttle;
 pub mod tokens;
 
+use std::sync::Arc;
+
 use chrono::{DateTime, Duration, Utc};
 use uuid::Uuid;
 
@@ -61,10 +63,12 @@ pub enum SeedOutcome {
     Found(User),
 }
 
+/// Cheap to clone (shared parts behind `Arc`s): the HTTP state that holds it
+/// is cloned for every request.
 #[derive(Clone)]
 pub struct Auth {
     db: Database,
-    keys: TokenKeys,
+    keys: Arc<TokenKeys>,
     passwords: PasswordHasher,
     throttle: LoginThrottle,
     session_short: Duration,
@@ -79,12 +83,12 @@ impl Auth {
         let secret = config.secret()?;
         Ok(Self {
             db: db.clone(),
-            keys: TokenKeys::new(
+            keys: Arc::new(TokenKeys::new(
                 secret.as_bytes(),
                 &config.jwt_issuer,
                 config.access_token_ttl(),
-            ),
-            passwords: PasswordHasher::new(config.bcrypt_cost).await?,
+            )),
+            passwords: PasswordHasher::new(config.bcrypt_cost),
             throttle: LoginThrottle::new(
                 db.clone(),
                 Duration::seconds(config.login_window_seconds.into()),
@@ -165,17 +169,17 @@ impl Auth {
         let new_token = tokens::new_refresh_token()?;
         let new_hash = tokens::hash_refresh_token(&new_token);
 
-        let Some(session) = sessions::rotate(&self.db, &old_hash, &new_hash).await? else {
+        let Some(rotated) = sessions::rotate(&self.db, &old_hash, &new_hash).await? else {
             self.handle_stale_refresh_token(&old_hash).await?;
             return Err(REFUSED);
         };
-        let user = users::find_by_id(&self.db, session.user_id).await?;
-        let Some(user) = user.filter(|u| u.is_active) else {
-            sessions::delete(&self.db, session.id).await?;
+        let (user, session_id) = (rotated.user, rotated.session_id);
+        if !user.is_active {
+            sessions::delete(&self.db, session_id).await?;
             return Err(REFUSED);
-        };
+        }
         Ok(TokenPair {
-            access_token: self.keys.issue(user.id, session.id, user.role, now())?,
+            access_token: self.keys.issue(user.id, session_id, user.role, now())?,
             refresh_token: new_token,
         })
     }

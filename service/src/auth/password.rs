@@ -2,7 +2,7 @@
 
 use std::sync::Arc;
 
-use tokio::sync::Semaphore;
+use tokio::sync::{OnceCell, Semaphore};
 
 use super::{AuthError, input::Password};
 
@@ -14,20 +14,36 @@ pub struct PasswordHasher {
     permits: Arc<Semaphore>,
     /// Verified against when the email is unknown, so that a login for a
     /// missing account costs the same time as one for an existing account.
-    dummy_hash: Arc<str>,
+    dummy_hash: Arc<OnceCell<Arc<str>>>,
 }
 
 impl PasswordHasher {
-    pub async fn new(cost: u32) -> Result<Self, AuthError> {
+    /// Starts hashing the dummy password in the background: at cost 12 that
+    /// is a fifth of a second the service need not wait for before it is ready.
+    pub fn new(cost: u32) -> Self {
         let cores = std::thread::available_parallelism().map_or(2, usize::from);
-        let mut hasher = Self {
+        let hasher = Self {
             cost,
             permits: Arc::new(Semaphore::new(cores)),
-            dummy_hash: Arc::from(""),
+            dummy_hash: Arc::default(),
         };
-        let dummy = Password::parse("dummy password for unknown users".into())?;
-        hasher.dummy_hash = hasher.hash(&dummy).await?.into();
-        Ok(hasher)
+        let background = hasher.clone();
+        tokio::spawn(async move {
+            if let Err(err) = background.dummy_hash().await {
+                tracing::error!(error = %err, "hashing the dummy password failed");
+            }
+        });
+        hasher
+    }
+
+    async fn dummy_hash(&self) -> Result<Arc<str>, AuthError> {
+        self.dummy_hash
+            .get_or_try_init(|| async {
+                let dummy = Password::parse("dummy password for unknown users".into())?;
+                Ok(Arc::from(self.hash(&dummy).await?))
+            })
+            .await
+            .cloned()
     }
 
     // `Password` holds at most 72 bytes, all of which bcrypt reads. (The
@@ -44,7 +60,10 @@ impl PasswordHasher {
     /// is no account (then always `false`, after the same amount of work).
     pub async fn verify(&self, password: &Password, hash: Option<&str>) -> Result<bool, AuthError> {
         let known = hash.is_some();
-        let hash: Arc<str> = hash.map_or_else(|| self.dummy_hash.clone(), Arc::from);
+        let hash: Arc<str> = match hash {
+            Some(hash) => Arc::from(hash),
+            None => self.dummy_hash().await?,
+        };
         let password = password.clone();
         let matches = self
             .blocking(move || bcrypt::verify(password.expose(), &hash))
@@ -81,7 +100,7 @@ mod tests {
 
     #[tokio::test]
     async fn hashes_verify_and_unknown_accounts_never_match() {
-        let hasher = PasswordHasher::new(4).await.unwrap();
+        let hasher = PasswordHasher::new(4);
         let right = Password::parse("correct horse".into()).unwrap();
         let wrong = Password::parse("battery staple".into()).unwrap();
         let hash = hasher.hash(&right).await.unwrap();
@@ -95,7 +114,7 @@ mod tests {
 
     #[tokio::test]
     async fn every_byte_of_a_72_byte_password_counts() {
-        let hasher = PasswordHasher::new(4).await.unwrap();
+        let hasher = PasswordHasher::new(4);
         let long = "a".repeat(71);
         let hash = hasher
             .hash(&Password::parse(format!("{long}b")).unwrap())

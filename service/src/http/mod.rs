@@ -14,6 +14,7 @@ use axum::routing::{get, post};
 use axum::{Json, Router};
 use tower_http::catch_panic::CatchPanicLayer;
 use tower_http::compression::CompressionLayer;
+use tower_http::compression::predicate::{DefaultPredicate, Predicate, SizeAbove};
 use tower_http::cors::{AllowOrigin, CorsLayer};
 use tower_http::limit::RequestBodyLimitLayer;
 use tower_http::request_id::{MakeRequestUuid, PropagateRequestIdLayer, SetRequestIdLayer};
@@ -29,6 +30,10 @@ use crate::graphql::AppSchema;
 /// GraphQL documents are small; anything bigger is refused before parsing.
 pub(crate) const MAX_BODY_BYTES: usize = 64 * 1024;
 const REQUEST_TIMEOUT: Duration = Duration::from_secs(30);
+/// GraphQL answers are a few hundred bytes: gzip would cost more CPU (and a
+/// fresh deflate state per response) than the bytes it saves. The client's
+/// wasm, JS and CSS are far above this.
+const COMPRESS_ABOVE_BYTES: u64 = 1024;
 
 #[derive(Clone)]
 pub struct AppState {
@@ -61,7 +66,10 @@ pub fn router(state: AppState, config: &Config) -> Router {
     app.with_state(state)
         .layer(RequestBodyLimitLayer::new(MAX_BODY_BYTES))
         .layer(cors(&config.cors_origins))
-        .layer(CompressionLayer::new())
+        .layer(
+            CompressionLayer::new()
+                .compress_when(DefaultPredicate::new().and(SizeAbove::new(COMPRESS_ABOVE_BYTES))),
+        )
         .layer(TimeoutLayer::with_status_code(
             StatusCode::REQUEST_TIMEOUT,
             REQUEST_TIMEOUT,

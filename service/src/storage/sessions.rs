@@ -5,6 +5,7 @@
 use chrono::{DateTime, Duration, Utc};
 use uuid::Uuid;
 
+use super::users::User;
 use super::{Database, StorageError, now, with_pool};
 
 #[derive(Clone, Debug, sqlx::FromRow)]
@@ -58,46 +59,85 @@ pub async fn insert(
     })?)
 }
 
-/// Swaps the live refresh token of an unexpired session, and files the old
-/// one among the session's retired tokens, in one transaction.
+/// A session whose refresh token was just swapped, and its user.
+#[derive(Debug, sqlx::FromRow)]
+pub struct Rotated {
+    pub session_id: Uuid,
+    #[sqlx(flatten)]
+    pub user: User,
+}
+
+/// Swaps the live refresh token of an unexpired session, files the old one
+/// among the session's retired tokens, and returns the session's user: all
+/// or nothing.
 ///
 /// The `WHERE` on the old hash makes the swap a compare-and-swap: of
 /// concurrent calls with the same token, the first to write wins and the
 /// others match no row, on PostgreSQL (row lock, then re-check) and SQLite
-/// (one writer) alike.
+/// (one writer) alike. On PostgreSQL it is one statement, so one round trip
+/// (this is the hottest write path); SQLite, whose CTEs cannot write, runs
+/// the same steps in a transaction.
 pub async fn rotate(
     db: &Database,
     old_hash: &str,
     new_hash: &str,
-) -> Result<Option<Session>, StorageError> {
+) -> Result<Option<Rotated>, StorageError> {
     let at = now();
-    with_pool!(db, |pool| {
-        let mut tx = pool.begin().await?;
-        let session = sqlx::query_as::<_, Session>(
-            "UPDATE sessions
-             SET refresh_token_hash = $2, previous_token_hash = $1, rotated_at = $3
-             WHERE refresh_token_hash = $1 AND expires_at > $3
-             RETURNING *",
+    match db {
+        Database::Postgres(pool) => Ok(sqlx::query_as::<_, Rotated>(
+            "WITH rotated AS (
+                 UPDATE sessions
+                 SET refresh_token_hash = $2, previous_token_hash = $1, rotated_at = $3
+                 WHERE refresh_token_hash = $1 AND expires_at > $3
+                 RETURNING id, user_id
+             ), retired AS (
+                 INSERT INTO retired_refresh_tokens (token_hash, session_id, retired_at)
+                 SELECT $1, id, $3 FROM rotated
+             )
+             SELECT rotated.id AS session_id, users.*
+             FROM rotated JOIN users ON users.id = rotated.user_id",
         )
         .bind(old_hash)
         .bind(new_hash)
         .bind(at)
-        .fetch_optional(&mut *tx)
-        .await?;
-        if let Some(session) = &session {
+        .fetch_optional(pool)
+        .await?),
+        Database::Sqlite(pool) => {
+            let mut tx = pool.begin().await?;
+            let session: Option<(Uuid, Uuid)> = sqlx::query_as(
+                "UPDATE sessions
+                 SET refresh_token_hash = $2, previous_token_hash = $1, rotated_at = $3
+                 WHERE refresh_token_hash = $1 AND expires_at > $3
+                 RETURNING id, user_id",
+            )
+            .bind(old_hash)
+            .bind(new_hash)
+            .bind(at)
+            .fetch_optional(&mut *tx)
+            .await?;
+            let Some((session_id, user_id)) = session else {
+                return Ok(None);
+            };
             sqlx::query(
                 "INSERT INTO retired_refresh_tokens (token_hash, session_id, retired_at)
                  VALUES ($1, $2, $3)",
             )
             .bind(old_hash)
-            .bind(session.id)
+            .bind(session_id)
             .bind(at)
             .execute(&mut *tx)
             .await?;
+            let rotated = sqlx::query_as::<_, Rotated>(
+                "SELECT $1 AS session_id, users.* FROM users WHERE users.id = $2",
+            )
+            .bind(session_id)
+            .bind(user_id)
+            .fetch_one(&mut *tx)
+            .await?;
+            tx.commit().await?;
+            Ok(Some(rotated))
         }
-        tx.commit().await?;
-        Ok(session)
-    })
+    }
 }
 
 /// A refresh token some live session rotated away.
