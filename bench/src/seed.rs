@@ -159,7 +159,7 @@ pub async fn add_users(
             .await?;
             sqlx::query("ANALYZE").execute(pool).await?;
         }
-        Database::Sqlite(pool) => {
+        Database::Sqlite { writer: pool, .. } => {
             let mut tx = pool.begin().await?;
             sqlx::query(
                 "WITH RECURSIVE n(i) AS (SELECT $3 UNION ALL SELECT i + 1 FROM n WHERE i < $4)

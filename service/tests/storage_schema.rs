@@ -41,7 +41,7 @@ async fn columns(db: &Database, table: &'static str) -> Vec<(String, bool)> {
         .into_iter()
         .map(|(name, nullable)| (name, nullable == "YES"))
         .collect(),
-        Database::Sqlite(pool) => sqlx::query_as::<_, (String, i64, i64)>(
+        Database::Sqlite { pool, .. } => sqlx::query_as::<_, (String, i64, i64)>(
             "SELECT name, \"notnull\", pk FROM pragma_table_info($1) ORDER BY cid",
         )
         .bind(table)
@@ -161,7 +161,7 @@ async fn insert_user(
     role: Option<&str>,
 ) -> Result<Uuid, sqlx::Error> {
     let id = Uuid::new_v4();
-    with_pool!(&app.db, |pool| {
+    service::with_writer!(&app.db, |pool| {
         sqlx::query(
             "INSERT INTO users (id, email, username, hashed_password, role)
              VALUES ($1, $2, $3, 'x', COALESCE($4, 'user'))",

@@ -1,8 +1,9 @@
 //! Persistence on PostgreSQL or embedded SQLite.
 //!
-//! Each query is written once: [`with_pool!`] expands the same `sqlx` call for
-//! both native pools, so the engines cannot drift apart and no value goes
-//! through `sqlx::Any` (which cannot carry UUIDs or timestamps).
+//! Each query is written once: [`with_pool!`] (reads) and [`with_writer!`]
+//! (writes) expand the same `sqlx` call for both native pools, so the
+//! engines cannot drift apart and no value goes through `sqlx::Any` (which
+//! cannot carry UUIDs or timestamps).
 
 pub mod sessions;
 pub mod throttle;
@@ -28,22 +29,44 @@ const ACQUIRE_TIMEOUT: Duration = Duration::from_secs(5);
 #[derive(Clone, Debug)]
 pub enum Database {
     Postgres(PgPool),
-    Sqlite(SqlitePool),
+    /// SQLite lets one connection write at a time. Writes go through
+    /// `writer`, a pool of one connection, so they queue in order there
+    /// instead of in SQLite's busy handler, which sleeps in growing steps (up
+    /// to 100 ms) and left the unluckiest refreshes waiting a second under
+    /// load. Reads use `pool`; in WAL mode they never wait for the writer.
+    Sqlite {
+        pool: SqlitePool,
+        writer: SqlitePool,
+    },
 }
 
-/// Runs `$body` with `$pool` bound to whichever native pool `$db` holds.
-/// Exported for the integration tests, which inspect both engines alike.
+/// Runs `$body` with `$pool` bound to whichever native pool `$db` holds, for
+/// reads. Exported for the integration tests, which inspect both engines
+/// alike.
 #[doc(hidden)]
 #[macro_export]
 macro_rules! with_pool {
     ($db:expr, |$pool:ident| $body:expr) => {
         match $db {
             $crate::storage::Database::Postgres($pool) => $body,
-            $crate::storage::Database::Sqlite($pool) => $body,
+            $crate::storage::Database::Sqlite { pool: $pool, .. } => $body,
         }
     };
 }
 pub use with_pool;
+
+/// [`with_pool!`] for statements that write.
+#[doc(hidden)]
+#[macro_export]
+macro_rules! with_writer {
+    ($db:expr, |$pool:ident| $body:expr) => {
+        match $db {
+            $crate::storage::Database::Postgres($pool) => $body,
+            $crate::storage::Database::Sqlite { writer: $pool, .. } => $body,
+        }
+    };
+}
+pub use with_writer;
 
 #[derive(Debug, thiserror::Error)]
 pub enum StorageError {
@@ -80,18 +103,23 @@ impl Database {
             {
                 std::fs::create_dir_all(dir).map_err(sqlx::Error::Io)?;
             }
-            let pool = SqlitePoolOptions::new()
-                .max_connections(max_connections)
-                .acquire_timeout(ACQUIRE_TIMEOUT)
-                .connect_lazy_with(options);
-            Ok(Self::Sqlite(pool))
+            let pool = |connections| {
+                SqlitePoolOptions::new()
+                    .max_connections(connections)
+                    .acquire_timeout(ACQUIRE_TIMEOUT)
+                    .connect_lazy_with(options.clone())
+            };
+            Ok(Self::Sqlite {
+                pool: pool(max_connections),
+                writer: pool(1),
+            })
         }
     }
 
     pub fn engine(&self) -> &'static str {
         match self {
             Self::Postgres(_) => "postgres",
-            Self::Sqlite(_) => "sqlite",
+            Self::Sqlite { .. } => "sqlite",
         }
     }
 
@@ -118,7 +146,7 @@ impl Database {
     pub async fn migrate(&self) -> Result<(), StorageError> {
         match self {
             Self::Postgres(pool) => POSTGRES_MIGRATIONS.run(pool).await?,
-            Self::Sqlite(pool) => SQLITE_MIGRATIONS.run(pool).await?,
+            Self::Sqlite { writer, .. } => SQLITE_MIGRATIONS.run(writer).await?,
         }
         Ok(())
     }
@@ -132,7 +160,13 @@ impl Database {
     }
 
     pub async fn close(&self) {
-        with_pool!(self, |pool| pool.close().await)
+        match self {
+            Self::Postgres(pool) => pool.close().await,
+            Self::Sqlite { pool, writer } => {
+                pool.close().await;
+                writer.close().await;
+            }
+        }
     }
 }
 
@@ -144,7 +178,7 @@ pub async fn insert_user_with_session(
     session: &NewSession<'_>,
 ) -> Result<(User, Session), StorageError> {
     let (id, created) = (uuid::Uuid::new_v4(), now());
-    with_pool!(db, |pool| {
+    with_writer!(db, |pool| {
         let mut tx = pool.begin().await?;
         let user = users::insert_query!(id, user, created)
             .fetch_one(&mut *tx)

@@ -6,7 +6,7 @@ use chrono::{DateTime, Duration, Utc};
 use uuid::Uuid;
 
 use super::users::User;
-use super::{Database, StorageError, now, with_pool};
+use super::{Database, StorageError, now, with_pool, with_writer};
 
 #[derive(Clone, Debug, sqlx::FromRow)]
 pub struct Session {
@@ -54,7 +54,7 @@ pub async fn insert(
     new: &NewSession<'_>,
 ) -> Result<Session, StorageError> {
     let created = now();
-    Ok(with_pool!(db, |pool| {
+    Ok(with_writer!(db, |pool| {
         insert_query!(user_id, new, created).fetch_one(pool).await
     })?)
 }
@@ -102,7 +102,7 @@ pub async fn rotate(
         .bind(at)
         .fetch_optional(pool)
         .await?),
-        Database::Sqlite(pool) => {
+        Database::Sqlite { writer: pool, .. } => {
             let mut tx = pool.begin().await?;
             let session: Option<(Uuid, Uuid)> = sqlx::query_as(
                 "UPDATE sessions
@@ -169,7 +169,7 @@ pub async fn find_retired(db: &Database, hash: &str) -> Result<Option<RetiredTok
 
 /// Deletes the session whose live refresh token has this hash; true if one did.
 pub async fn delete_by_hash(db: &Database, hash: &str) -> Result<bool, StorageError> {
-    let result = with_pool!(db, |pool| {
+    let result = with_writer!(db, |pool| {
         sqlx::query("DELETE FROM sessions WHERE refresh_token_hash = $1")
             .bind(hash)
             .execute(pool)
@@ -180,7 +180,7 @@ pub async fn delete_by_hash(db: &Database, hash: &str) -> Result<bool, StorageEr
 }
 
 pub async fn delete(db: &Database, id: Uuid) -> Result<(), StorageError> {
-    with_pool!(db, |pool| {
+    with_writer!(db, |pool| {
         sqlx::query("DELETE FROM sessions WHERE id = $1")
             .bind(id)
             .execute(pool)
@@ -192,7 +192,7 @@ pub async fn delete(db: &Database, id: Uuid) -> Result<(), StorageError> {
 
 /// Ends every session of a user (deactivation).
 pub async fn delete_for_user(db: &Database, user_id: Uuid) -> Result<u64, StorageError> {
-    Ok(with_pool!(db, |pool| {
+    Ok(with_writer!(db, |pool| {
         sqlx::query("DELETE FROM sessions WHERE user_id = $1")
             .bind(user_id)
             .execute(pool)
@@ -203,7 +203,7 @@ pub async fn delete_for_user(db: &Database, user_id: Uuid) -> Result<u64, Storag
 
 /// Drops a user's expired sessions, so the table does not grow without bound.
 pub async fn delete_expired_for_user(db: &Database, user_id: Uuid) -> Result<u64, StorageError> {
-    Ok(with_pool!(db, |pool| {
+    Ok(with_writer!(db, |pool| {
         sqlx::query("DELETE FROM sessions WHERE user_id = $1 AND expires_at <= $2")
             .bind(user_id)
             .bind(now())

@@ -4,7 +4,7 @@
 
 use chrono::{DateTime, Duration, Utc};
 
-use super::{Database, StorageError, now, with_pool};
+use super::{Database, StorageError, now, with_writer};
 
 /// One key's count, this attempt included.
 #[derive(Clone, Debug, sqlx::FromRow)]
@@ -22,7 +22,7 @@ pub async fn count_attempt(
     window: Duration,
 ) -> Result<Attempts, StorageError> {
     let at = now();
-    Ok(with_pool!(db, |pool| {
+    Ok(with_writer!(db, |pool| {
         sqlx::query_as::<_, Attempts>(
             "INSERT INTO login_throttle (key, attempts, window_start) VALUES ($1, 1, $2)
              ON CONFLICT (key) DO UPDATE SET
@@ -54,7 +54,7 @@ pub async fn refund(db: &Database, key: &str) -> Result<(), StorageError> {
 }
 
 async fn for_key(db: &Database, sql: &'static str, key: &str) -> Result<(), StorageError> {
-    with_pool!(db, |pool| sqlx::query(sql)
+    with_writer!(db, |pool| sqlx::query(sql)
         .bind(key)
         .execute(pool)
         .await

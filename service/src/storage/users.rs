@@ -3,7 +3,7 @@
 use chrono::{DateTime, Utc};
 use uuid::Uuid;
 
-use super::{Database, StorageError, classify, now, with_pool};
+use super::{Database, StorageError, classify, now, with_pool, with_writer};
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, serde::Serialize, serde::Deserialize)]
 #[serde(rename_all = "lowercase")]
@@ -90,7 +90,7 @@ pub(super) fn conflict(err: sqlx::Error) -> StorageError {
 
 pub async fn insert(db: &Database, user: &NewUser<'_>) -> Result<User, StorageError> {
     let (id, created) = (Uuid::new_v4(), now());
-    with_pool!(db, |pool| insert_query!(id, user, created)
+    with_writer!(db, |pool| insert_query!(id, user, created)
         .fetch_one(pool)
         .await)
     .map_err(conflict)
@@ -151,7 +151,7 @@ pub async fn set_active(
     id: Uuid,
     active: bool,
 ) -> Result<Option<User>, StorageError> {
-    Ok(with_pool!(db, |pool| {
+    Ok(with_writer!(db, |pool| {
         sqlx::query_as::<_, User>(
             "UPDATE users SET is_active = $2, updated_at = $3 WHERE id = $1 RETURNING *",
         )

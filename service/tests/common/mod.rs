@@ -232,7 +232,7 @@ impl TestApp {
                 .execute(pool)
                 .await
                 .map(|r| r.rows_affected()),
-            Database::Sqlite(pool) => sqlx::query(sql)
+            Database::Sqlite { writer: pool, .. } => sqlx::query(sql)
                 .execute(pool)
                 .await
                 .map(|r| r.rows_affected()),
