@@ -1,17 +1,27 @@
-//! bcrypt hashing, off the async runtime and bounded in concurrency.
+//! bcrypt hashing, off the async runtime, one hash per core at a time, at a
+//! lower CPU priority than everything else the service does.
 
-use std::sync::Arc;
+use std::sync::{Arc, Mutex};
 
-use tokio::sync::{OnceCell, Semaphore};
+use tokio::sync::{OnceCell, mpsc, oneshot};
 
 use super::{AuthError, input::Password};
+
+/// How much lower than the rest of the process the hashing threads run.
+/// Under a login flood every core hashes, and a `me` or `/health` arriving
+/// meanwhile still gets a core at once instead of a time slice after a
+/// 200 ms hash; hashing keeps all the CPU that nothing else wants.
+const HASHING_NICENESS: i32 = 10;
+
+type Job = Box<dyn FnOnce() + Send>;
 
 #[derive(Clone)]
 pub struct PasswordHasher {
     cost: u32,
-    /// One permit per core: a burst of logins queues here (cheaply, as
-    /// futures) instead of spawning hundreds of blocking threads.
-    permits: Arc<Semaphore>,
+    /// Feeds one hashing thread per core: a burst of logins queues here
+    /// instead of spawning hundreds of threads. The threads end when the
+    /// last clone of the hasher is dropped.
+    jobs: mpsc::UnboundedSender<Job>,
     /// Verified against when the email is unknown, so that a login for a
     /// missing account costs the same time as one for an existing account.
     dummy_hash: Arc<OnceCell<Arc<str>>>,
@@ -21,10 +31,9 @@ impl PasswordHasher {
     /// Starts hashing the dummy password in the background: at cost 12 that
     /// is a fifth of a second the service need not wait for before it is ready.
     pub fn new(cost: u32) -> Self {
-        let cores = std::thread::available_parallelism().map_or(2, usize::from);
         let hasher = Self {
             cost,
-            permits: Arc::new(Semaphore::new(cores)),
+            jobs: hashing_threads(),
             dummy_hash: Arc::default(),
         };
         let background = hasher.clone();
@@ -75,22 +84,61 @@ impl PasswordHasher {
         &self,
         work: impl FnOnce() -> Result<T, bcrypt::BcryptError> + Send + 'static,
     ) -> Result<T, AuthError> {
-        // The permit moves into the blocking task: if the request is dropped
-        // mid-hash, the permit is held until the CPU work really ends.
-        let permit = self
-            .permits
-            .clone()
-            .acquire_owned()
+        let (done, result) = oneshot::channel();
+        let job: Job = Box::new(move || {
+            // Nobody waits any more (the request was dropped while queued):
+            // skip the work.
+            if !done.is_closed() {
+                let _ = done.send(work());
+            }
+        });
+        self.jobs
+            .send(job)
+            .map_err(|_| AuthError::internal("the hashing threads have stopped".to_owned()))?;
+        result
             .await
-            .map_err(AuthError::internal)?;
-        tokio::task::spawn_blocking(move || {
-            let result = work();
-            drop(permit);
-            result
-        })
-        .await
-        .map_err(AuthError::internal)?
-        .map_err(AuthError::internal)
+            .map_err(AuthError::internal)?
+            .map_err(AuthError::internal)
+    }
+}
+
+/// One thread per core, each taking the next job from a shared queue.
+fn hashing_threads() -> mpsc::UnboundedSender<Job> {
+    let (jobs, queue) = mpsc::unbounded_channel::<Job>();
+    let queue = Arc::new(Mutex::new(queue));
+    let cores = std::thread::available_parallelism().map_or(2, usize::from);
+    for n in 0..cores {
+        let queue = queue.clone();
+        let spawned = std::thread::Builder::new()
+            .name(format!("bcrypt-{n}"))
+            .spawn(move || {
+                lower_priority();
+                loop {
+                    // The lock is held only while waiting for a job.
+                    let job = match queue.lock() {
+                        Ok(mut queue) => queue.blocking_recv(),
+                        Err(_) => return,
+                    };
+                    match job {
+                        Some(job) => job(),
+                        None => return, // every sender is gone
+                    }
+                }
+            });
+        if let Err(err) = spawned {
+            tracing::error!(error = %err, "could not start a hashing thread");
+        }
+    }
+    jobs
+}
+
+/// Raises this thread's nice value (on Linux, niceness is per thread).
+fn lower_priority() {
+    #[cfg(target_os = "linux")]
+    // SAFETY: setpriority only reads its integer arguments; `0` means the
+    // calling thread.
+    unsafe {
+        let _ = libc::setpriority(libc::PRIO_PROCESS, 0, HASHING_NICENESS);
     }
 }
 
