@@ -89,6 +89,7 @@ async fn main() -> anyhow::Result<()> {
     };
     let started = Instant::now();
     let mut results = Results::new(args.bcrypt_cost, args.seconds);
+    results.postgres = seed::postgres_settings(&args.postgres_url).await?;
     let postgres = Engine::Postgres {
         admin_url: args.postgres_url.clone(),
     };

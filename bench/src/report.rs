@@ -10,6 +10,7 @@ use crate::wrk::Measured;
 pub struct Results {
     pub date: String,
     pub machine: Machine,
+    pub postgres: String,
     pub bcrypt_cost: u32,
     pub seconds_per_load: u64,
     pub wall_seconds: u64,
@@ -129,6 +130,7 @@ impl Results {
                 cores: cores(),
                 cpu,
             },
+            postgres: String::new(),
             bcrypt_cost,
             seconds_per_load,
             wall_seconds: 0,
@@ -162,10 +164,11 @@ impl Results {
         let mut md = String::new();
         let _ = writeln!(
             md,
-            "## Run of {}\n\n{} cores ({}), bcrypt cost {}, {} s per load, {} s in all.\n",
+            "## Run of {}\n\n{} cores ({}); {}; bcrypt cost {}, {} s per load, {} s in all.\n",
             self.date,
             self.machine.cores,
             self.machine.cpu,
+            self.postgres,
             self.bcrypt_cost,
             self.seconds_per_load,
             self.wall_seconds

@@ -64,6 +64,21 @@ impl Engine {
     }
 }
 
+/// The server's version and the settings that move these figures.
+pub async fn postgres_settings(admin_url: &str) -> anyhow::Result<String> {
+    let mut admin = PgConnection::connect(admin_url).await?;
+    let (version, buffers, sync, fsync): (String, String, String, String) = sqlx::query_as(
+        "SELECT current_setting('server_version'), current_setting('shared_buffers'),
+                current_setting('synchronous_commit'), current_setting('fsync')",
+    )
+    .fetch_one(&mut admin)
+    .await?;
+    Ok(format!(
+        "PostgreSQL {version} on the same machine (shared_buffers {buffers}, \
+         synchronous_commit {sync}, fsync {fsync})"
+    ))
+}
+
 impl Scratch {
     pub async fn drop_db(self) -> anyhow::Result<()> {
         if let Some(admin_url) = self.admin_url {

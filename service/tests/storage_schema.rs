@@ -144,7 +144,6 @@ async fn migrations_create_the_specified_columns(engine: Engine) {
         [
             "ix_login_throttle_window_start",
             "ix_retired_refresh_tokens_session_id",
-            "ix_sessions_previous_token_hash",
             "ix_sessions_refresh_token_hash",
             "ix_sessions_user_id",
             "ix_users_email",
