@@ -65,7 +65,7 @@ e2e *ARGS: build-client _e2e-tools _postgres-reachable
         node --test "$@" client/e2e/
     echo "screenshots: $target_dir/screenshots"
 
-# Benchmark the release build with wrk on loopback (PostgreSQL and SQLite, about 6 minutes); see BENCHMARKS.md
+# Benchmark the release build with wrk on loopback (PostgreSQL and SQLite, about 4 minutes after the builds); see BENCHMARKS.md
 bench *ARGS: build-client _postgres-reachable (_debian-tools "wrk=wrk" "/usr/bin/chromium=chromium")
     #!/usr/bin/env bash
     set -euo pipefail
