@@ -213,6 +213,10 @@ test('an expired access token is refreshed once, behind the scenes, and the next
     (old) => JSON.parse(localStorage.getItem('auth')).tokens.refresh_token !== old,
     before.refresh_token,
   );
+  // The retried `me` leaves after the new tokens are stored: wait for it
+  // (bounded), then for anything that should not follow it.
+  for (let i = 0; i < 50 && operations.length < 3; i++) await sleep(100);
+  await sleep(500);
   // me (refused: expired), refreshToken, me again: one refresh, still signed in.
   assert.deepEqual(operations, ['Me', 'RefreshToken', 'Me']);
   assert.equal(new URL(page.url()).pathname, '/');

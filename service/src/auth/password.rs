@@ -171,4 +171,38 @@ mod tests {
         let other_last_byte = Password::parse(format!("{long}c")).unwrap();
         assert!(!hasher.verify(&other_last_byte, Some(&hash)).await.unwrap());
     }
+
+    /// The hashing threads exist and run at the lower priority.
+    #[cfg(target_os = "linux")]
+    #[tokio::test]
+    async fn hashing_threads_run_niced() {
+        let hasher = PasswordHasher::new(4);
+        hasher
+            .hash(&Password::parse("correct horse".into()).unwrap())
+            .await
+            .unwrap();
+        let mut niceness = Vec::new();
+        for task in std::fs::read_dir("/proc/self/task").unwrap() {
+            let path = task.unwrap().path();
+            let name = std::fs::read_to_string(path.join("comm")).unwrap_or_default();
+            if name.starts_with("bcrypt-") {
+                let stat = std::fs::read_to_string(path.join("stat")).unwrap();
+                // Field 19 of the line; 17th after the parenthesised name.
+                let after_name = stat.rsplit_once(')').unwrap().1;
+                let nice: i32 = after_name
+                    .split_whitespace()
+                    .nth(16)
+                    .unwrap()
+                    .parse()
+                    .unwrap();
+                niceness.push(nice);
+            }
+        }
+        assert!(!niceness.is_empty(), "no hashing threads found");
+        // Other tests in this binary start hashers too; every one is niced.
+        assert!(
+            niceness.iter().all(|n| *n == HASHING_NICENESS),
+            "{niceness:?}"
+        );
+    }
 }
