@@ -16,8 +16,10 @@ use std::str::FromStr;
 use std::time::Duration;
 
 use chrono::{DateTime, SubsecRound, Utc};
-use sqlx::postgres::{PgConnectOptions, PgPool, PgPoolOptions};
-use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePool, SqlitePoolOptions};
+use sqlx::Connection;
+use sqlx::pool::PoolOptions;
+use sqlx::postgres::{PgConnectOptions, PgPool};
+use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePool};
 
 static POSTGRES_MIGRATIONS: sqlx::migrate::Migrator = sqlx::migrate!("../migrations/postgres");
 static SQLITE_MIGRATIONS: sqlx::migrate::Migrator = sqlx::migrate!("../migrations/sqlite");
@@ -85,10 +87,7 @@ impl Database {
     pub fn connect(url: &str, max_connections: u32) -> Result<Self, StorageError> {
         if url.starts_with("postgres://") || url.starts_with("postgresql://") {
             let options = PgConnectOptions::from_str(url)?;
-            let pool = PgPoolOptions::new()
-                .max_connections(max_connections)
-                .acquire_timeout(ACQUIRE_TIMEOUT)
-                .connect_lazy_with(options);
+            let pool = pool_options::<sqlx::Postgres>(max_connections).connect_lazy_with(options);
             Ok(Self::Postgres(pool))
         } else {
             let options = SqliteConnectOptions::from_str(url)?
@@ -104,10 +103,7 @@ impl Database {
                 std::fs::create_dir_all(dir).map_err(sqlx::Error::Io)?;
             }
             let pool = |connections| {
-                SqlitePoolOptions::new()
-                    .max_connections(connections)
-                    .acquire_timeout(ACQUIRE_TIMEOUT)
-                    .connect_lazy_with(options.clone())
+                pool_options::<sqlx::Sqlite>(connections).connect_lazy_with(options.clone())
             };
             Ok(Self::Sqlite {
                 pool: pool(max_connections),
@@ -168,6 +164,31 @@ impl Database {
             }
         }
     }
+}
+
+/// A connection idle this long is pinged before use: the server may have
+/// restarted, or a network path dropped it, while nobody used it. (HikariCP
+/// skips its check the same way, for connections used in the last 500 ms.)
+const PING_AFTER_IDLE: Duration = Duration::from_secs(1);
+
+/// sqlx pings every connection it hands out by default: a round trip before
+/// each query, the database's largest share of `me` and `refreshToken` after
+/// the query itself. It also pings every connection it takes back, and drops
+/// it when that fails, so a connection in the pool was alive when last used;
+/// under load it is handed out again within milliseconds, unpinged.
+fn pool_options<DB: sqlx::Database>(max_connections: u32) -> PoolOptions<DB> {
+    PoolOptions::new()
+        .max_connections(max_connections)
+        .acquire_timeout(ACQUIRE_TIMEOUT)
+        .test_before_acquire(false)
+        .before_acquire(|connection: &mut DB::Connection, meta| {
+            Box::pin(async move {
+                if meta.idle_for >= PING_AFTER_IDLE {
+                    connection.ping().await?;
+                }
+                Ok(true)
+            })
+        })
 }
 
 /// Creates a user and its first session together: a failure half-way leaves
