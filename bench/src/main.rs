@@ -326,26 +326,20 @@ impl Bench {
                 ("LOGIN_PASSWORD", PASSWORD.into()),
             ],
         );
-        let health = wrk::run(
-            Load {
-                scenario: Scenario::Health,
-                url,
-                connections: 1,
-                duration: self.duration,
-                pace_ms: Some(PROBE_PACE_MS),
-                env: vec![],
-            },
-            &scratch,
-        );
+        let probe = |scenario, env| Load {
+            scenario,
+            url,
+            connections: 1,
+            duration: self.duration,
+            pace_ms: Some(PROBE_PACE_MS),
+            env,
+        };
+        let health = wrk::run(probe(Scenario::Health, vec![]), &scratch);
         let me = wrk::run(
-            Load {
-                scenario: Scenario::Me,
-                url,
-                connections: 1,
-                duration: self.duration,
-                pace_ms: Some(PROBE_PACE_MS),
-                env: vec![("ACCESS_TOKENS", access_file.display().to_string())],
-            },
+            probe(
+                Scenario::Me,
+                vec![("ACCESS_TOKENS", access_file.display().to_string())],
+            ),
             &scratch,
         );
         let (flood, health, me) = tokio::join!(flood, health, me);

@@ -41,7 +41,6 @@ pub struct Row {
     pub connections: u32,
     /// Rows in `sessions` when the load ended.
     pub sessions: Option<i64>,
-    pub per_second: f64,
     pub measured: Measured,
 }
 
@@ -57,7 +56,6 @@ impl Row {
             scenario: scenario.into(),
             connections,
             sessions,
-            per_second: measured.per_second(),
             measured,
         }
     }
@@ -185,8 +183,8 @@ impl Results {
                     let _ = writeln!(
                         md,
                         "- `{scenario}`: {:.2}/s = {:.0}% of the ceiling",
-                        row.per_second,
-                        100.0 * row.per_second / b.ceiling_per_second
+                        row.measured.per_second(),
+                        100.0 * row.measured.per_second() / b.ceiling_per_second
                     );
                 }
             }
@@ -216,7 +214,7 @@ impl Results {
                 r.scenario,
                 r.connections,
                 r.sessions.map_or("".into(), |s| s.to_string()),
-                r.per_second,
+                r.measured.per_second(),
                 ms(m.p50_us),
                 ms(m.p90_us),
                 ms(m.p99_us),
@@ -257,9 +255,9 @@ impl Results {
                 "| {} | {} | {:.0} → {:.0} | {:.2} | {} → {} | {:.0} → {:.0} |",
                 before.scenario,
                 before.connections,
-                before.per_second,
-                after.per_second,
-                after.per_second / before.per_second,
+                before.measured.per_second(),
+                after.measured.per_second(),
+                after.measured.per_second() / before.measured.per_second(),
                 ms(before.measured.p99_us),
                 ms(after.measured.p99_us),
                 before.measured.cpu_us_per_request(),

@@ -1,15 +1,15 @@
 use std::process::ExitCode;
 
+use clap::{Parser, Subcommand};
+use service::auth::SeedOutcome;
+use service::config::Config;
+use service::{App, graphql, http, telemetry};
+
 /// mimalloc over the system allocator: a request allocates many small,
 /// short-lived buffers, and glibc's malloc and free were a tenth of the
 /// service's CPU on the hot paths (see BENCHMARKS.md).
 #[global_allocator]
 static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
-
-use clap::{Parser, Subcommand};
-use service::auth::SeedOutcome;
-use service::config::Config;
-use service::{App, graphql, http, telemetry};
 
 #[derive(Parser)]
 #[command(version, about)]

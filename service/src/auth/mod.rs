@@ -90,7 +90,7 @@ impl Auth {
             )),
             passwords: PasswordHasher::new(config.bcrypt_cost),
             throttle: LoginThrottle::new(
-                db.clone(),
+                db,
                 Duration::seconds(config.login_window_seconds.into()),
                 config.login_max_attempts_per_account,
                 config.login_max_attempts_per_address,
