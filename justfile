@@ -6,6 +6,9 @@ set shell := ["bash", "-euo", "pipefail", "-c"]
 # PostgreSQL for the test suite (each test creates and drops its own database).
 export TEST_DATABASE_URL := env("TEST_DATABASE_URL", "postgres://postgres@127.0.0.1:5432/postgres")
 
+# Cargo's target directory, found once here for every recipe and client/build.sh.
+export CARGO_TARGET_DIR := env("CARGO_TARGET_DIR", justfile_directory() + "/target")
+
 default:
     @just --list
 
@@ -13,7 +16,7 @@ default:
 wasm_bindgen_version := "0.2.130"
 
 # Build the client, then run the whole product on SQLite: http://127.0.0.1:8000
-run *ARGS: build-client
+run *ARGS: build-client _graphiql
     STATIC_DIR=client/dist cargo run -p service -- serve {{ARGS}}
 
 # Build the web client into client/dist (PROFILE=dev for a faster, bigger build)
@@ -21,7 +24,7 @@ build-client PROFILE="wasm-release": _client-tools
     client/build.sh {{PROFILE}}
 
 # The wasm target, wasm-bindgen-cli and the client's npm tools (installed once)
-_client-tools:
+_client-tools: (_npm-ci "client")
     #!/usr/bin/env bash
     set -euo pipefail
     rustup target list --installed | grep -qx wasm32-unknown-unknown \
@@ -30,13 +33,21 @@ _client-tools:
         # Without --locked: its lockfile pins a crate version the registry may lack.
         cargo install wasm-bindgen-cli --version ={{wasm_bindgen_version}} --force
     fi
-    if [ ! -x client/node_modules/.bin/tailwindcss ] \
-        || [ client/package-lock.json -nt client/node_modules/.package-lock.json ]; then
-        npm ci --prefix client --no-audit --no-fund --ignore-scripts
+
+# GraphiQL's pinned files, which the service embeds when it is built (see service/build.rs)
+_graphiql: (_npm-ci "service/graphiql")
+
+# `npm ci` in DIR, unless its node_modules already matches its lockfile
+_npm-ci DIR:
+    #!/usr/bin/env bash
+    set -euo pipefail
+    installed="{{DIR}}/node_modules/.package-lock.json"
+    if [ ! -f "$installed" ] || [ "{{DIR}}/package-lock.json" -nt "$installed" ]; then
+        npm ci --prefix "{{DIR}}" --no-audit --no-fund --ignore-scripts
     fi
 
 # Local hot reload without Docker: the service restarts and the client rebuilds on every change
-dev: _client-tools
+dev: _client-tools _graphiql
     #!/usr/bin/env bash
     set -euo pipefail
     command -v cargo-watch >/dev/null || cargo install cargo-watch --locked
@@ -50,45 +61,38 @@ dev: _client-tools
 test: test-rust e2e
 
 # The Rust tests only (faster; no browser)
-test-rust *ARGS: _postgres-reachable
+test-rust *ARGS: _postgres-reachable _graphiql
     cargo test --workspace {{ARGS}}
 
 # End-to-end: two PostgreSQL-backed replicas and the client behind deploy/nginx, driven in headless Chromium
 [positional-arguments]
-e2e *ARGS: build-client _e2e-tools _postgres-reachable
+e2e *ARGS: build-client _graphiql _e2e-tools _postgres-reachable
     #!/usr/bin/env bash
     set -euo pipefail
     cargo build -p service
-    target_dir=$(cargo metadata --no-deps --format-version 1 \
-        | python3 -c 'import json, sys; print(json.load(sys.stdin)["target_directory"])')
-    SERVICE_BIN="$target_dir/debug/service" SCREENSHOT_DIR="$target_dir/screenshots" \
+    SERVICE_BIN="$CARGO_TARGET_DIR/debug/service" SCREENSHOT_DIR="$CARGO_TARGET_DIR/screenshots" \
         node --test "$@" client/e2e/
-    echo "screenshots: $target_dir/screenshots"
+    echo "screenshots: $CARGO_TARGET_DIR/screenshots"
 
 # Benchmark the release build with wrk on loopback (PostgreSQL and SQLite, about 4 minutes after the builds); see BENCHMARKS.md
-bench *ARGS: build-client _postgres-reachable (_debian-tools "wrk=wrk" "/usr/bin/chromium=chromium")
-    #!/usr/bin/env bash
-    set -euo pipefail
+bench *ARGS: build-client _graphiql _postgres-reachable (_debian-tools "wrk=wrk" "/usr/bin/chromium=chromium")
     cargo build --release -p service -p bench
-    target_dir=$(cargo metadata --no-deps --format-version 1 \
-        | python3 -c 'import json, sys; print(json.load(sys.stdin)["target_directory"])')
-    "$target_dir/release/bench" --service-bin "$target_dir/release/service" \
-        --static-dir client/dist --out "$target_dir/bench" {{ARGS}}
+    "$CARGO_TARGET_DIR/release/bench" --service-bin "$CARGO_TARGET_DIR/release/service" \
+        --static-dir client/dist --out "$CARGO_TARGET_DIR/bench" {{ARGS}}
 
 # Before/after in one run: build REV (a commit) apart, then bench it beside this tree
 bench-compare REV *ARGS:
     #!/usr/bin/env bash
     set -euo pipefail
-    target_dir=$(cargo metadata --no-deps --format-version 1 \
-        | python3 -c 'import json, sys; print(json.load(sys.stdin)["target_directory"])')
     worktree=$(mktemp -d)
     trap 'git worktree remove --force "$worktree"' EXIT
     git worktree add --detach "$worktree" {{REV}}
+    npm ci --prefix "$worktree/service/graphiql" --no-audit --no-fund --ignore-scripts
     # Its own target dir: the baseline must not overwrite this tree's binary.
-    CARGO_TARGET_DIR="$target_dir/baseline" cargo build --release -p service --manifest-path "$worktree/Cargo.toml"
-    mkdir -p "$target_dir/bench"
-    cp "$target_dir/baseline/release/service" "$target_dir/bench/service-baseline"
-    just bench --baseline-bin "$target_dir/bench/service-baseline" {{ARGS}}
+    CARGO_TARGET_DIR="$CARGO_TARGET_DIR/baseline" cargo build --release -p service --manifest-path "$worktree/Cargo.toml"
+    mkdir -p "$CARGO_TARGET_DIR/bench"
+    cp "$CARGO_TARGET_DIR/baseline/release/service" "$CARGO_TARGET_DIR/bench/service-baseline"
+    just bench --baseline-bin "$CARGO_TARGET_DIR/bench/service-baseline" {{ARGS}}
 
 # Debian's Chromium, nginx and psql for the end-to-end suite (never a browser downloaded by a test tool)
 _e2e-tools: (_debian-tools "/usr/bin/chromium=chromium" "nginx=nginx-light" "psql=postgresql-client")
@@ -172,7 +176,7 @@ _env-file:
     echo "wrote .env from .env.example with a fresh SECRET_KEY, POSTGRES_PASSWORD and FIRST_ADMIN_PASSWORD"
 
 # Formatting and lints, as CI checks them
-lint:
+lint: _graphiql
     cargo fmt --all -- --check
     cargo clippy --workspace --all-targets -- -D warnings
 
@@ -181,15 +185,15 @@ fmt:
     cargo fmt --all
 
 # Apply database migrations (DATABASE_URL, default: the SQLite file under data/)
-migrate:
+migrate: _graphiql
     cargo run -q -p service -- migrate
 
 # Create the first admin from FIRST_ADMIN_EMAIL / _USERNAME / _PASSWORD (idempotent)
-seed-admin:
+seed-admin: _graphiql
     cargo run -q -p service -- seed-admin
 
 # Regenerate schema.graphql from the code (a test fails when they differ)
-schema:
+schema: _graphiql
     cargo run -q -p service -- print-schema > schema.graphql
 
 _postgres-reachable:

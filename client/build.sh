@@ -3,7 +3,8 @@
 # then wasm-opt unless PROFILE is dev), the Tailwind stylesheet and the static
 # files. Needs the wasm32 target, wasm-bindgen-cli matching the crate, and
 # `npm ci --prefix client`; `just build-client` installs them first, and
-# deploy/client.Dockerfile runs this same script.
+# deploy/client.Dockerfile runs this same script. Cargo's target directory is
+# $CARGO_TARGET_DIR (the justfile sets it), or else ./target.
 #
 # Usage: client/build.sh [wasm-release|dev]
 set -euo pipefail
@@ -11,8 +12,7 @@ cd "$(dirname "$0")/.."
 
 profile="${1:-wasm-release}"
 out_dir=$([ "$profile" = dev ] && echo debug || echo "$profile")
-target_dir=$(cargo metadata --no-deps --format-version 1 \
-    | python3 -c 'import json, sys; print(json.load(sys.stdin)["target_directory"])')
+target_dir="${CARGO_TARGET_DIR:-target}"
 
 cargo build -p client --target wasm32-unknown-unknown --profile "$profile"
 rm -rf client/dist && mkdir -p client/dist

@@ -6,7 +6,7 @@
 # The exact release rust-toolchain.toml pins, so rustup downloads nothing.
 FROM rust:1.95.0-slim-bookworm AS build
 RUN apt-get update \
-    && apt-get install -y --no-install-recommends npm python3 \
+    && apt-get install -y --no-install-recommends npm \
     && rm -rf /var/lib/apt/lists/*
 # wasm-bindgen-cli must match the wasm-bindgen crate exactly (client/Cargo.toml).
 RUN rustup target add wasm32-unknown-unknown \

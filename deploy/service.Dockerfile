@@ -4,12 +4,13 @@
 
 # The exact release rust-toolchain.toml pins, so rustup downloads nothing.
 FROM rust:1.95.0-slim-bookworm AS build
-# npm: build.rs fetches GraphiQL's pinned assets (service/graphiql) to embed.
+# npm: GraphiQL's pinned assets (service/graphiql), which build.rs embeds.
 RUN apt-get update \
     && apt-get install -y --no-install-recommends npm \
     && rm -rf /var/lib/apt/lists/*
 WORKDIR /src
 COPY . .
+RUN npm ci --prefix service/graphiql --no-audit --no-fund --ignore-scripts
 RUN --mount=type=cache,target=/usr/local/cargo/registry \
     --mount=type=cache,target=/src/target \
     cargo build --release --locked -p service \

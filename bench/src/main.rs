@@ -12,8 +12,8 @@ use std::time::{Duration, Instant};
 
 use anyhow::{Context, bail};
 use clap::Parser;
-use service::auth::input::Password;
 use service::auth::password::PasswordHasher;
+use service::domain::Password;
 use service::storage::Database;
 
 use report::{Results, Row};

@@ -7,8 +7,10 @@ use anyhow::{Context, bail};
 use chrono::{Duration, Utc};
 use serde_json::{Value, json};
 use service::auth::tokens;
+use service::domain::{ClientInfo, Clock};
+use service::storage::Database;
 use service::storage::sessions::{self, NewSession};
-use service::storage::{Database, with_pool};
+use service::with_pool;
 use sqlx::{AssertSqlSafe, Connection, Executor, PgConnection};
 use uuid::Uuid;
 
@@ -222,17 +224,19 @@ pub async fn live_sessions(db: &Database, count: usize) -> anyhow::Result<Vec<St
     if ids.is_empty() {
         bail!("no login-* accounts to give sessions to");
     }
+    let client = ClientInfo::new(Some("bench"), Some("127.0.0.1"));
+    let clock = Clock::default();
     let mut refresh_tokens = Vec::with_capacity(count);
     for n in 0..count {
         let token = tokens::new_refresh_token()?;
         let hash = tokens::hash_refresh_token(&token);
         let session = NewSession {
             refresh_token_hash: &hash,
-            device_info: Some("bench"),
-            ip_address: Some("127.0.0.1"),
+            client: &client,
             lifetime: Duration::days(1),
         };
-        sessions::insert(db, ids[n % ids.len()], &session).await?;
+        let user = ids[n % ids.len()].into();
+        sessions::insert(db, user, &session, clock.now()).await?;
         refresh_tokens.push(token);
     }
     Ok(refresh_tokens)

@@ -2,10 +2,12 @@
 //! PostgreSQL or embedded SQLite.
 //!
 //! A request reads as a straight line: [`http`] -> [`graphql`] resolver ->
-//! [`auth`] rules -> [`storage`].
+//! [`auth`] rules -> [`storage`], each layer speaking in [`domain`] types.
+//! ARCHITECTURE.md at the repository root is the map.
 
 pub mod auth;
 pub mod config;
+pub mod domain;
 pub mod graphql;
 pub mod http;
 pub mod storage;
@@ -13,34 +15,35 @@ pub mod telemetry;
 
 use auth::Auth;
 use config::Config;
+use domain::Clock;
 use storage::Database;
 
 /// How long start-up waits for an unreachable database before giving up.
 const STARTUP_PATIENCE: std::time::Duration = std::time::Duration::from_secs(60);
 
-/// Everything `serve` needs, built from configuration: the database (migrated)
-/// and the router.
+/// The service, put together from configuration: the database (migrated), the
+/// rules over it, and the router that serves them.
 pub struct App {
     pub router: axum::Router,
+    /// To close the pools once the server has drained.
+    pub database: Database,
+    /// For the command line's `seed-admin`, which needs no HTTP.
     pub auth: Auth,
 }
 
 impl App {
-    pub async fn build(config: &Config) -> anyhow::Result<Self> {
-        let db = Database::connect(&config.database_url, config.database_max_connections)?;
-        Self::with_database(db, config).await
-    }
-
-    pub async fn with_database(db: Database, config: &Config) -> anyhow::Result<Self> {
-        db.migrate_when_reachable(STARTUP_PATIENCE).await?;
-        let auth = Auth::new(db, config).await?;
+    pub async fn build(config: &Config, clock: Clock) -> anyhow::Result<Self> {
+        let database = Database::connect(&config.database_url, config.database_max_connections)?;
+        database.migrate_when_reachable(STARTUP_PATIENCE).await?;
+        let auth = Auth::new(database.clone(), config, clock)?;
         let state = http::AppState {
             schema: graphql::schema(auth.clone(), config.playground_enabled()),
-            auth: auth.clone(),
+            db: database.clone(),
             trusted_proxies: config.trusted_proxies.clone().into(),
         };
         Ok(Self {
             router: http::router(state, config),
+            database,
             auth,
         })
     }

@@ -3,6 +3,8 @@ use std::process::ExitCode;
 use clap::{Parser, Subcommand};
 use service::auth::SeedOutcome;
 use service::config::Config;
+use service::domain::{Clock, NewAccount};
+use service::storage::Database;
 use service::{App, graphql, http, telemetry};
 
 /// mimalloc over the system allocator: a request allocates many small,
@@ -67,20 +69,20 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
     let config = cli.config;
     match cli.command.unwrap_or(Command::Serve) {
         Command::Serve => {
-            let app = App::build(&config).await?;
+            let app = App::build(&config, Clock::default()).await?;
             let listener = tokio::net::TcpListener::bind(config.bind_addr).await?;
             tracing::info!(
                 addr = %listener.local_addr()?,
-                database = app.auth.database().engine(),
+                database = app.database.engine(),
                 playground = config.playground_enabled(),
                 "listening"
             );
             http::serve(listener, app.router, shutdown_signal()).await?;
-            app.auth.database().close().await;
+            app.database.close().await;
             tracing::info!("stopped");
         }
         Command::Migrate => {
-            let db = service::storage::Database::connect(&config.database_url, 1)?;
+            let db = Database::connect(&config.database_url, 1)?;
             db.migrate().await?;
             println!("migrations applied ({})", db.engine());
         }
@@ -89,8 +91,9 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
             username,
             password,
         } => {
-            let app = App::build(&config).await?;
-            match app.auth.seed_admin(&email, &username, password).await? {
+            let admin = NewAccount::parse(&email, &username, password, None)?;
+            let app = App::build(&config, Clock::default()).await?;
+            match app.auth.seed_admin(admin).await? {
                 SeedOutcome::Created(user) => {
                     println!("created admin {} <{}>", user.username, user.email)
                 }

@@ -1,3 +1,4 @@
+use crate::domain::InvalidInput;
 use crate::storage::StorageError;
 
 /// Everything an auth operation can refuse with. Each variant's text is safe to
@@ -54,6 +55,15 @@ impl From<StorageError> for AuthError {
         match err {
             StorageError::Conflict(field) => Self::Conflict { field },
             other => Self::internal(other),
+        }
+    }
+}
+
+impl From<InvalidInput> for AuthError {
+    fn from(err: InvalidInput) -> Self {
+        Self::BadInput {
+            field: err.field,
+            message: err.message,
         }
     }
 }

@@ -1,8 +1,8 @@
-//! The rules of registering, logging in, refreshing and logging out, free of
-//! GraphQL and HTTP: resolvers and the CLI call straight into [`Auth`].
+//! The rules of registering, signing in, refreshing and signing out, free of
+//! GraphQL and HTTP: resolvers and the command line call into [`Auth`] with
+//! domain values they have already parsed.
 
 mod error;
-pub mod input;
 pub mod password;
 mod throttle;
 pub mod tokens;
@@ -10,41 +10,19 @@ pub mod tokens;
 use std::sync::Arc;
 
 use chrono::{DateTime, Duration, Utc};
-use uuid::Uuid;
 
 pub use error::AuthError;
-use input::{Email, Password, Username, parse_full_name};
 use password::PasswordHasher;
 use throttle::LoginThrottle;
 use tokens::TokenKeys;
 
 use crate::config::Config;
-use crate::storage::sessions::{self, NewSession, Session};
-use crate::storage::users::{self, NewUser, Role, User};
-use crate::storage::{self, Database, now};
-
-const MAX_DEVICE_INFO_CHARS: usize = 500;
-const MAX_IP_CHARS: usize = 45;
-
-/// Where a request came from, recorded on the sessions it creates.
-#[derive(Clone, Debug, Default)]
-pub struct ClientInfo {
-    pub user_agent: Option<String>,
-    pub ip_address: Option<String>,
-}
-
-pub struct RegisterInput {
-    pub email: String,
-    pub username: String,
-    pub password: String,
-    pub full_name: Option<String>,
-}
-
-pub struct LoginInput {
-    pub email: String,
-    pub password: String,
-    pub remember_me: bool,
-}
+use crate::domain::{
+    ClientInfo, Clock, NewAccount, Page, PasswordHash, Role, SessionId, SignIn, User, UserId,
+};
+use crate::storage::Database;
+use crate::storage::sessions::{self, NewSession};
+use crate::storage::users::{self, NewUser};
 
 /// A signed-in user with a fresh pair of tokens.
 pub struct Authenticated {
@@ -57,17 +35,25 @@ pub struct TokenPair {
     pub refresh_token: String,
 }
 
+/// Who an access token speaks for: an active user, in a live session.
+#[derive(Clone, Debug)]
+pub struct Caller {
+    pub user: User,
+    pub session: SessionId,
+}
+
 /// What `seed-admin` found or did.
 pub enum SeedOutcome {
     Created(User),
     Found(User),
 }
 
-/// Cheap to clone (shared parts behind `Arc`s): the HTTP state that holds it
-/// is cloned for every request.
+/// Cheap to clone (shared parts behind `Arc`s): a subscription keeps a clone
+/// for as long as it runs.
 #[derive(Clone)]
 pub struct Auth {
     db: Database,
+    clock: Clock,
     keys: Arc<TokenKeys>,
     passwords: PasswordHasher,
     throttle: LoginThrottle,
@@ -79,10 +65,9 @@ pub struct Auth {
 }
 
 impl Auth {
-    pub async fn new(db: Database, config: &Config) -> anyhow::Result<Self> {
+    pub fn new(db: Database, config: &Config, clock: Clock) -> anyhow::Result<Self> {
         let secret = config.secret()?;
         Ok(Self {
-            db: db.clone(),
             keys: Arc::new(TokenKeys::new(
                 secret.as_bytes(),
                 &config.jwt_issuer,
@@ -90,7 +75,7 @@ impl Auth {
             )),
             passwords: PasswordHasher::new(config.bcrypt_cost),
             throttle: LoginThrottle::new(
-                db,
+                db.clone(),
                 Duration::seconds(config.login_window_seconds.into()),
                 config.login_max_attempts_per_account,
                 config.login_max_attempts_per_address,
@@ -98,64 +83,62 @@ impl Auth {
             session_short: config.session_ttl(false),
             session_long: config.session_ttl(true),
             rotation_grace: Duration::seconds(config.refresh_reuse_grace_seconds.into()),
+            db,
+            clock,
         })
     }
 
-    pub fn database(&self) -> &Database {
-        &self.db
+    /// The service's time (see [`Clock`]).
+    pub fn now(&self) -> DateTime<Utc> {
+        self.clock.now()
     }
 
     pub async fn register(
         &self,
-        input: RegisterInput,
+        account: NewAccount,
         client: &ClientInfo,
     ) -> Result<Authenticated, AuthError> {
-        let email = Email::parse(&input.email)?;
-        let username = Username::parse(&input.username)?;
-        let password = Password::parse(input.password)?;
-        let full_name = parse_full_name(input.full_name.as_deref())?;
-        let hashed_password = self.passwords.hash(&password).await?;
-        let user = NewUser {
-            email: email.as_str(),
-            username: username.as_str(),
-            hashed_password: &hashed_password,
-            full_name: full_name.as_deref(),
-            role: Role::User,
-        };
+        let password_hash = self.passwords.hash(&account.password).await?;
+        let user = new_user(&account, &password_hash, Role::User);
         let pending = PendingSession::new(self.session_short, client)?;
+        let now = self.now();
         let (user, session) =
-            storage::insert_user_with_session(&self.db, &user, &pending.row()).await?;
-        pending.signed_in(&self.keys, user, session)
+            users::insert_with_session(&self.db, &user, &pending.row(), now).await?;
+        pending.signed_in(&self.keys, user, session, now)
     }
 
     pub async fn login(
         &self,
-        input: LoginInput,
+        sign_in: SignIn,
         client: &ClientInfo,
     ) -> Result<Authenticated, AuthError> {
-        let email = Email::parse(&input.email)?;
-        let password = Password::parse_existing(input.password)?;
-        let address = client.ip_address.as_deref();
-        self.throttle.admit(&email, address).await?;
-        let user = users::find_by_email(&self.db, email.as_str()).await?;
-        let hash = user.as_ref().map(|u| u.hashed_password.as_str());
+        let SignIn {
+            email,
+            password,
+            remember_me,
+        } = sign_in;
+        let address = client.ip_address();
+        self.throttle.admit(&email, address, self.now()).await?;
+        let found = users::find_by_email(&self.db, &email).await?;
+        let hash = found.as_ref().map(|(_, hash)| hash);
         if !self.passwords.verify(&password, hash).await? {
             return Err(AuthError::InvalidCredentials);
         }
-        let user = user.ok_or(AuthError::InvalidCredentials)?;
+        let (user, _) = found.ok_or(AuthError::InvalidCredentials)?;
         self.throttle.succeeded(&email, address).await?;
         if !user.is_active {
             return Err(AuthError::Forbidden("This account has been deactivated"));
         }
-        sessions::delete_expired_for_user(&self.db, user.id).await?;
-        let lifetime = if input.remember_me {
+        let now = self.now();
+        sessions::delete_expired_for_user(&self.db, user.id, now).await?;
+        let lifetime = if remember_me {
             self.session_long
         } else {
             self.session_short
         };
         let pending = PendingSession::new(lifetime, client)?;
-        let session = sessions::insert(&self.db, user.id, &pending.row()).await?;
-        pending.signed_in(&self.keys, user, session)
+        let session = sessions::insert(&self.db, user.id, &pending.row(), now).await?;
+        pending.signed_in(&self.keys, user, session, now)
     }
 
     /// Trades a refresh token for a new pair. The old token dies in the same
@@ -169,17 +152,18 @@ impl Auth {
         let new_token = tokens::new_refresh_token()?;
         let new_hash = tokens::hash_refresh_token(&new_token);
 
-        let Some(rotated) = sessions::rotate(&self.db, &old_hash, &new_hash).await? else {
-            self.handle_stale_refresh_token(&old_hash).await?;
+        let now = self.now();
+        let Some((session, user)) = sessions::rotate(&self.db, &old_hash, &new_hash, now).await?
+        else {
+            self.handle_stale_refresh_token(&old_hash, now).await?;
             return Err(REFUSED);
         };
-        let (user, session_id) = (rotated.user, rotated.session_id);
         if !user.is_active {
-            sessions::delete(&self.db, session_id).await?;
+            sessions::delete(&self.db, session).await?;
             return Err(REFUSED);
         }
         Ok(TokenPair {
-            access_token: self.keys.issue(user.id, session_id, user.role, now())?,
+            access_token: self.keys.issue(user.id, session, user.role, now)?,
             refresh_token: new_token,
         })
     }
@@ -187,14 +171,18 @@ impl Auth {
     /// A token that is no longer live may be the one just rotated away (two
     /// tabs racing: leave the session alone) or a replay of a stolen token
     /// (RFC 9700 4.14.2: end the session, cutting off thief and victim alike).
-    async fn handle_stale_refresh_token(&self, hash: &str) -> Result<(), AuthError> {
+    async fn handle_stale_refresh_token(
+        &self,
+        hash: &str,
+        now: DateTime<Utc>,
+    ) -> Result<(), AuthError> {
         let Some(retired) = sessions::find_retired(&self.db, hash).await? else {
             return Ok(());
         };
         let racing = retired.latest
             && retired
                 .rotated_at
-                .is_some_and(|at| now() - at <= self.rotation_grace);
+                .is_some_and(|at| now - at <= self.rotation_grace);
         if !racing {
             tracing::warn!(session = %retired.session_id, user = %retired.user_id,
                 "refresh token reuse detected; revoking the session");
@@ -212,22 +200,18 @@ impl Auth {
         Ok(sessions::delete_by_hash(&self.db, &hash).await?)
     }
 
-    /// The active user behind an access token. The user row, not the token,
-    /// decides the role and whether the account still works.
-    pub async fn authenticate(&self, access_token: &str) -> Result<User, AuthError> {
-        Ok(self.authenticate_session(access_token).await?.0)
-    }
-
-    /// [`Auth::authenticate`], and the id of the session the token belongs to.
-    pub async fn authenticate_session(
-        &self,
-        access_token: &str,
-    ) -> Result<(User, Uuid), AuthError> {
+    /// Who this access token speaks for. The user row, not the token, decides
+    /// the role and whether the account still works, and the token dies with
+    /// its session.
+    pub async fn authenticate(&self, access_token: &str) -> Result<Caller, AuthError> {
         let claims = self.keys.verify(access_token)?;
-        users::find_by_session(&self.db, claims.sub, claims.sid)
+        users::find_by_session(&self.db, claims.sub, claims.sid, self.now())
             .await?
-            .filter(|u| u.is_active)
-            .map(|user| (user, claims.sid))
+            .filter(|user| user.is_active)
+            .map(|user| Caller {
+                user,
+                session: claims.sid,
+            })
             .ok_or(AuthError::Unauthenticated(
                 "Session has ended; sign in again",
             ))
@@ -237,26 +221,14 @@ impl Auth {
     /// expired, or its account deactivated.
     pub async fn session_expiry(
         &self,
-        user_id: Uuid,
-        session_id: Uuid,
+        user_id: UserId,
+        session: SessionId,
     ) -> Result<Option<DateTime<Utc>>, AuthError> {
-        Ok(sessions::live_expiry(&self.db, user_id, session_id).await?)
+        Ok(sessions::live_expiry(&self.db, user_id, session, self.now()).await?)
     }
 
-    pub async fn list_users(&self, limit: i64, offset: i64) -> Result<Vec<User>, AuthError> {
-        if !(1..=100).contains(&limit) {
-            return Err(AuthError::bad_input(
-                "limit",
-                "limit must be between 1 and 100",
-            ));
-        }
-        if offset < 0 {
-            return Err(AuthError::bad_input(
-                "offset",
-                "offset must not be negative",
-            ));
-        }
-        Ok(users::list(&self.db, limit, offset).await?)
+    pub async fn list_users(&self, page: Page) -> Result<Vec<User>, AuthError> {
+        Ok(users::list(&self.db, page).await?)
     }
 
     /// Activates or deactivates an account; deactivation ends its sessions,
@@ -264,7 +236,7 @@ impl Auth {
     pub async fn set_user_active(
         &self,
         actor: &User,
-        user_id: Uuid,
+        user_id: UserId,
         active: bool,
     ) -> Result<User, AuthError> {
         if actor.id == user_id && !active {
@@ -273,7 +245,7 @@ impl Auth {
                 "You cannot deactivate your own account",
             ));
         }
-        let user = users::set_active(&self.db, user_id, active)
+        let user = users::set_active(&self.db, user_id, active, self.now())
             .await?
             .ok_or_else(|| AuthError::bad_input("id", "No user with this id"))?;
         if !active {
@@ -285,16 +257,8 @@ impl Auth {
     /// Creates the first admin, or reports the one already there. An existing
     /// non-admin account with the email is never promoted: anyone could have
     /// registered it before the operator ran this.
-    pub async fn seed_admin(
-        &self,
-        email: &str,
-        username: &str,
-        password: String,
-    ) -> Result<SeedOutcome, AuthError> {
-        let email = Email::parse(email)?;
-        let username = Username::parse(username)?;
-        let password = Password::parse(password)?;
-        if let Some(user) = users::find_by_email(&self.db, email.as_str()).await? {
+    pub async fn seed_admin(&self, account: NewAccount) -> Result<SeedOutcome, AuthError> {
+        if let Some((user, _)) = users::find_by_email(&self.db, &account.email).await? {
             return match user.role {
                 Role::Admin => Ok(SeedOutcome::Found(user)),
                 Role::User => Err(AuthError::Forbidden(
@@ -302,15 +266,22 @@ impl Auth {
                 )),
             };
         }
-        let hashed_password = self.passwords.hash(&password).await?;
-        let admin = NewUser {
-            email: email.as_str(),
-            username: username.as_str(),
-            hashed_password: &hashed_password,
-            full_name: None,
-            role: Role::Admin,
-        };
-        Ok(SeedOutcome::Created(users::insert(&self.db, &admin).await?))
+        let password_hash = self.passwords.hash(&account.password).await?;
+        let admin = new_user(&account, &password_hash, Role::Admin);
+        let created = users::insert(&self.db, &admin, self.now()).await?;
+        Ok(SeedOutcome::Created(created))
+    }
+}
+
+/// The row an account becomes: everything but the password, which only its
+/// hash replaces.
+fn new_user<'a>(account: &'a NewAccount, hash: &'a PasswordHash, role: Role) -> NewUser<'a> {
+    NewUser {
+        email: &account.email,
+        username: &account.username,
+        password_hash: hash,
+        full_name: account.full_name.as_ref(),
+        role,
     }
 }
 
@@ -336,16 +307,7 @@ impl<'a> PendingSession<'a> {
     fn row(&self) -> NewSession<'_> {
         NewSession {
             refresh_token_hash: &self.hash,
-            device_info: self
-                .client
-                .user_agent
-                .as_deref()
-                .map(|ua| truncate_chars(ua, MAX_DEVICE_INFO_CHARS)),
-            ip_address: self
-                .client
-                .ip_address
-                .as_deref()
-                .map(|ip| truncate_chars(ip, MAX_IP_CHARS)),
+            client: self.client,
             lifetime: self.lifetime,
         }
     }
@@ -355,9 +317,10 @@ impl<'a> PendingSession<'a> {
         self,
         keys: &TokenKeys,
         user: User,
-        session: Session,
+        session: SessionId,
+        now: DateTime<Utc>,
     ) -> Result<Authenticated, AuthError> {
-        let access_token = keys.issue(user.id, session.id, user.role, now())?;
+        let access_token = keys.issue(user.id, session, user.role, now)?;
         Ok(Authenticated {
             user,
             tokens: TokenPair {
@@ -365,18 +328,5 @@ impl<'a> PendingSession<'a> {
                 refresh_token: self.refresh_token,
             },
         })
-    }
-}
-
-fn truncate_chars(s: &str, max: usize) -> &str {
-    s.char_indices().nth(max).map_or(s, |(i, _)| &s[..i])
-}
-
-#[cfg(test)]
-mod tests {
-    #[test]
-    fn truncation_respects_character_boundaries() {
-        assert_eq!(super::truncate_chars("añb", 2), "añ");
-        assert_eq!(super::truncate_chars("ab", 5), "ab");
     }
 }

@@ -5,7 +5,8 @@ use std::sync::{Arc, Mutex};
 
 use tokio::sync::{OnceCell, mpsc, oneshot};
 
-use super::{AuthError, input::Password};
+use super::AuthError;
+use crate::domain::{Password, PasswordHash};
 
 /// How much lower than the rest of the process the hashing threads run.
 /// Under a login flood every core hashes, and a `me` or `/health` arriving
@@ -49,7 +50,7 @@ impl PasswordHasher {
         self.dummy_hash
             .get_or_try_init(|| async {
                 let dummy = Password::parse("dummy password for unknown users".into())?;
-                Ok(Arc::from(self.hash(&dummy).await?))
+                Ok(Arc::from(self.hash(&dummy).await?.as_str()))
             })
             .await
             .cloned()
@@ -59,18 +60,24 @@ impl PasswordHasher {
     // crate's `non_truncating_*` variants count the C-style NUL terminator
     // too and would refuse a 72-byte password, although only the terminator
     // is dropped from it.)
-    pub async fn hash(&self, password: &Password) -> Result<String, AuthError> {
+    pub async fn hash(&self, password: &Password) -> Result<PasswordHash, AuthError> {
         let (cost, password) = (self.cost, password.clone());
-        self.blocking(move || bcrypt::hash(password.expose(), cost))
-            .await
+        let hash = self
+            .blocking(move || bcrypt::hash(password.expose(), cost))
+            .await?;
+        Ok(PasswordHash::new(hash))
     }
 
     /// Checks `password` against `hash`, or against the dummy hash when there
     /// is no account (then always `false`, after the same amount of work).
-    pub async fn verify(&self, password: &Password, hash: Option<&str>) -> Result<bool, AuthError> {
+    pub async fn verify(
+        &self,
+        password: &Password,
+        hash: Option<&PasswordHash>,
+    ) -> Result<bool, AuthError> {
         let known = hash.is_some();
         let hash: Arc<str> = match hash {
-            Some(hash) => Arc::from(hash),
+            Some(hash) => Arc::from(hash.as_str()),
             None => self.dummy_hash().await?,
         };
         let password = password.clone();
@@ -152,7 +159,7 @@ mod tests {
         let right = Password::parse("correct horse".into()).unwrap();
         let wrong = Password::parse("battery staple".into()).unwrap();
         let hash = hasher.hash(&right).await.unwrap();
-        assert!(hash.starts_with("$2b$04$"));
+        assert!(hash.as_str().starts_with("$2b$04$"));
         assert!(hasher.verify(&right, Some(&hash)).await.unwrap());
         assert!(!hasher.verify(&wrong, Some(&hash)).await.unwrap());
         // The dummy password itself must not log in to a missing account.

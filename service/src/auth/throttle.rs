@@ -5,11 +5,11 @@
 //! counts, so no more than the limit ever reach bcrypt, on any replica. Each
 //! login field counts on its own, so aliases in one document buy nothing.
 
-use chrono::Duration;
+use chrono::{DateTime, Duration, Utc};
 
 use super::AuthError;
-use super::input::Email;
-use crate::storage::{Database, now, throttle};
+use crate::domain::Email;
+use crate::storage::{Database, throttle};
 
 #[derive(Clone)]
 pub struct LoginThrottle {
@@ -32,12 +32,17 @@ impl LoginThrottle {
     /// Counts one attempt against the account (known or not, so the answer
     /// reveals nothing) and the address; `RATE_LIMITED` once either is over
     /// its limit, whatever the password.
-    pub async fn admit(&self, email: &Email, address: Option<&str>) -> Result<(), AuthError> {
+    pub async fn admit(
+        &self,
+        email: &Email,
+        address: Option<&str>,
+        now: DateTime<Utc>,
+    ) -> Result<(), AuthError> {
         let mut wait = None;
         for (key, limit) in self.keys(email, address) {
-            let counted = throttle::count_attempt(&self.db, &key, self.window).await?;
+            let counted = throttle::count_attempt(&self.db, &key, self.window, now).await?;
             if counted.attempts > limit {
-                let left = counted.window_start + self.window - now();
+                let left = counted.window_start + self.window - now;
                 wait = wait.max(Some(left.num_seconds().max(1)));
             }
         }

@@ -8,7 +8,7 @@ use sha2::{Digest, Sha256};
 use uuid::Uuid;
 
 use super::AuthError;
-use crate::storage::users::Role;
+use crate::domain::{Role, SessionId, UserId};
 
 /// The `typ` claim of access tokens: no other kind of token we might sign
 /// later can stand in for one.
@@ -17,9 +17,9 @@ const REFRESH_TOKEN_BYTES: usize = 64;
 
 #[derive(Debug, Serialize, Deserialize)]
 pub struct Claims {
-    pub sub: Uuid,
+    pub sub: UserId,
     /// The session this token was issued for; it dies with the session.
-    pub sid: Uuid,
+    pub sid: SessionId,
     pub role: Role,
     pub typ: String,
     pub iss: String,
@@ -59,8 +59,8 @@ impl TokenKeys {
 
     pub fn issue(
         &self,
-        user_id: Uuid,
-        session_id: Uuid,
+        user_id: UserId,
+        session_id: SessionId,
         role: Role,
         now: DateTime<Utc>,
     ) -> Result<String, AuthError> {
@@ -124,7 +124,7 @@ mod tests {
 
     #[test]
     fn issued_tokens_verify_with_their_claims() {
-        let (user, session) = (Uuid::new_v4(), Uuid::new_v4());
+        let (user, session) = (UserId::new(), SessionId::new());
         let token = keys()
             .issue(user, session, Role::Admin, Utc::now())
             .unwrap();
@@ -145,13 +145,13 @@ mod tests {
             Duration::minutes(15),
         );
         let forged = other
-            .issue(Uuid::new_v4(), Uuid::new_v4(), Role::User, now)
+            .issue(UserId::new(), SessionId::new(), Role::User, now)
             .unwrap();
         assert!(keys().verify(&forged).is_err());
 
         let old = keys().issue(
-            Uuid::new_v4(),
-            Uuid::new_v4(),
+            UserId::new(),
+            SessionId::new(),
             Role::User,
             now - Duration::hours(1),
         );
@@ -163,7 +163,7 @@ mod tests {
             Duration::minutes(15),
         );
         let foreign = other_issuer
-            .issue(Uuid::new_v4(), Uuid::new_v4(), Role::User, now)
+            .issue(UserId::new(), SessionId::new(), Role::User, now)
             .unwrap();
         assert!(keys().verify(&foreign).is_err());
 

@@ -1,18 +1,18 @@
 use async_graphql::{Context, ResultExt};
 use tokio::sync::OnceCell;
 
-use crate::auth::{Auth, AuthError, ClientInfo};
-use crate::storage::users::User;
+use crate::auth::{Auth, AuthError, Caller};
+use crate::domain::{ClientInfo, User};
 
-/// Per-request facts from HTTP, and the caller's identity, looked up only by
-/// fields that need it (so a stale token does not stand in the way of `login`).
+/// Per-request facts from HTTP, and the caller, looked up only by fields that
+/// need it (so a stale token does not stand in the way of `login`).
 pub struct RequestAuth {
     authorization: Option<String>,
     pub client: ClientInfo,
-    /// The identity, remembered for the rest of one HTTP request. `None` for a
+    /// The caller, remembered for the rest of one HTTP request. `None` for a
     /// WebSocket, whose data outlives any single operation: there every
     /// operation checks the token, session and account afresh.
-    user: Option<OnceCell<User>>,
+    caller: Option<OnceCell<Caller>>,
 }
 
 impl RequestAuth {
@@ -21,14 +21,14 @@ impl RequestAuth {
         Self {
             authorization,
             client,
-            user: Some(OnceCell::new()),
+            caller: Some(OnceCell::new()),
         }
     }
 
     /// For a WebSocket connection and all the operations it will carry.
     pub fn for_connection(authorization: Option<String>, client: ClientInfo) -> Self {
         Self {
-            user: None,
+            caller: None,
             ..Self::new(authorization, client)
         }
     }
@@ -56,20 +56,18 @@ pub fn request<'a>(ctx: &Context<'a>) -> &'a RequestAuth {
     ctx.data_unchecked::<RequestAuth>()
 }
 
-/// The signed-in, active user, or `UNAUTHENTICATED`.
-pub async fn current_user(ctx: &Context<'_>) -> async_graphql::Result<User> {
+/// The signed-in, active user and their session, or `UNAUTHENTICATED`.
+pub async fn caller(ctx: &Context<'_>) -> async_graphql::Result<Caller> {
     let request = request(ctx);
     let lookup = || async { auth(ctx).authenticate(request.bearer_token()?).await };
-    match &request.user {
+    match &request.caller {
         Some(cell) => cell.get_or_try_init(lookup).await.cloned(),
         None => lookup().await,
     }
     .extend()
 }
 
-/// The signed-in, active user and the session their token belongs to, checked
-/// afresh (for subscriptions, which outlive any one request).
-pub async fn current_session(ctx: &Context<'_>) -> async_graphql::Result<(User, uuid::Uuid)> {
-    let token = request(ctx).bearer_token().extend()?;
-    auth(ctx).authenticate_session(token).await.extend()
+/// The signed-in, active user, or `UNAUTHENTICATED`.
+pub async fn current_user(ctx: &Context<'_>) -> async_graphql::Result<User> {
+    Ok(caller(ctx).await?.user)
 }

@@ -2,7 +2,7 @@ use async_graphql::{Context, ErrorExtensions, Guard};
 
 use super::context::current_user;
 use crate::auth::AuthError;
-use crate::storage::users::Role;
+use crate::domain::Role;
 
 /// Lets a field run only for signed-in users of this role. The role is read
 /// from the user's database row, so a demotion takes effect at once.

@@ -1,21 +1,23 @@
-//! The GraphQL schema: thin resolvers over [`crate::auth`], role guards, and
-//! the mapping of every error to a stable `extensions.code`.
+//! The GraphQL schema: inputs parsed into domain values, thin resolvers over
+//! [`crate::auth`], role guards, and a stable `extensions.code` on every
+//! error.
 
 mod context;
+mod errors;
 mod guard;
 mod mutation;
 mod query;
 mod subscription;
 mod types;
 
-use async_graphql::{ErrorExtensions, Schema, SchemaBuilder};
+use async_graphql::{Schema, SchemaBuilder};
 
 pub use context::RequestAuth;
 use mutation::Mutation;
 use query::Query;
 use subscription::Subscription;
 
-use crate::auth::{Auth, AuthError};
+use crate::auth::Auth;
 
 pub type AppSchema = Schema<Query, Mutation, Subscription>;
 
@@ -28,6 +30,7 @@ fn builder() -> SchemaBuilder<Query, Mutation, Subscription> {
     Schema::build(Query, Mutation, Subscription)
         .limit_depth(MAX_DEPTH)
         .limit_complexity(MAX_COMPLEXITY)
+        .extension(errors::ErrorCodes)
 }
 
 /// The executable schema. Without the playground (production by default),
@@ -47,42 +50,4 @@ pub fn schema(auth: Auth, playground: bool) -> AppSchema {
 /// The SDL committed as `schema.graphql`.
 pub fn sdl() -> String {
     builder().finish().sdl()
-}
-
-/// Runs one operation, then gives every error a code: errors raised before
-/// any resolver ran (syntax, validation, limits) carry none of their own.
-pub async fn execute(
-    schema: &AppSchema,
-    request: async_graphql::Request,
-) -> async_graphql::Response {
-    let mut response = schema.execute(request).await;
-    for error in &mut response.errors {
-        let extensions = error.extensions.get_or_insert_with(Default::default);
-        if extensions.get("code").is_none() {
-            extensions.set("code", "GRAPHQL_VALIDATION_FAILED");
-        }
-    }
-    response
-}
-
-impl ErrorExtensions for AuthError {
-    fn extend(&self) -> async_graphql::Error {
-        if let AuthError::Internal(source) = self {
-            // The one place internal failures are logged; the client sees only
-            // the variant's generic message.
-            tracing::error!(error = %source, details = ?source, "internal error");
-        }
-        async_graphql::Error::new(self.to_string()).extend_with(|_, ext| {
-            ext.set("code", self.code());
-            match self {
-                AuthError::BadInput { field, .. } | AuthError::Conflict { field } => {
-                    ext.set("field", *field)
-                }
-                AuthError::RateLimited {
-                    retry_after_seconds,
-                } => ext.set("retryAfter", *retry_after_seconds),
-                _ => {}
-            }
-        })
-    }
 }

@@ -4,8 +4,7 @@ use uuid::Uuid;
 use super::context::{auth, current_user, request};
 use super::guard::RoleGuard;
 use super::types::{AuthPayload, LoginInput, RegisterInput, TokenPair, UserObject};
-use crate::auth as rules;
-use crate::storage::users::Role;
+use crate::domain::{NewAccount, Role, SignIn};
 
 pub struct Mutation;
 
@@ -17,17 +16,9 @@ impl Mutation {
         ctx: &Context<'_>,
         input: RegisterInput,
     ) -> async_graphql::Result<AuthPayload> {
-        let input = rules::RegisterInput {
-            email: input.email,
-            username: input.username,
-            password: input.password,
-            full_name: input.full_name,
-        };
-        let signed_in = auth(ctx)
-            .register(input, &request(ctx).client)
-            .await
-            .extend()?;
-        Ok(signed_in.into())
+        let account = NewAccount::try_from(input).extend()?;
+        let client = &request(ctx).client;
+        Ok(auth(ctx).register(account, client).await.extend()?.into())
     }
 
     /// Signs in with email and password.
@@ -36,16 +27,9 @@ impl Mutation {
         ctx: &Context<'_>,
         input: LoginInput,
     ) -> async_graphql::Result<AuthPayload> {
-        let input = rules::LoginInput {
-            email: input.email,
-            password: input.password,
-            remember_me: input.remember_me,
-        };
-        let signed_in = auth(ctx)
-            .login(input, &request(ctx).client)
-            .await
-            .extend()?;
-        Ok(signed_in.into())
+        let sign_in = SignIn::try_from(input).extend()?;
+        let client = &request(ctx).client;
+        Ok(auth(ctx).login(sign_in, client).await.extend()?.into())
     }
 
     /// Trades a refresh token for a new pair; the old refresh token stops
@@ -78,7 +62,7 @@ impl Mutation {
     ) -> async_graphql::Result<UserObject> {
         let actor = current_user(ctx).await?;
         let user = auth(ctx)
-            .set_user_active(&actor, id, active)
+            .set_user_active(&actor, id.into(), active)
             .await
             .extend()?;
         Ok(user.into())

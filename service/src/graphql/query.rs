@@ -3,7 +3,7 @@ use async_graphql::{Context, Object, ResultExt};
 use super::context::{auth, current_user};
 use super::guard::RoleGuard;
 use super::types::UserObject;
-use crate::storage::users::Role;
+use crate::domain::{Page, Role};
 
 pub struct Query;
 
@@ -22,7 +22,8 @@ impl Query {
         #[graphql(default = 50)] limit: i64,
         #[graphql(default = 0)] offset: i64,
     ) -> async_graphql::Result<Vec<UserObject>> {
-        let users = auth(ctx).list_users(limit, offset).await.extend()?;
+        let page = Page::new(limit, offset).extend()?;
+        let users = auth(ctx).list_users(page).await.extend()?;
         Ok(users.into_iter().map(Into::into).collect())
     }
 }

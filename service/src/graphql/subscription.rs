@@ -1,11 +1,10 @@
 use std::time::Duration;
 
 use async_graphql::{Context, ErrorExtensions, Subscription as SubscriptionObject};
-use chrono::Utc;
 use futures_util::Stream;
 use tokio::time::Instant;
 
-use super::context::{auth, current_session};
+use super::context::{auth, caller};
 use super::types::SessionStatus;
 use crate::auth::AuthError;
 
@@ -33,7 +32,8 @@ impl Subscription {
             let message = format!("everySeconds must be between {least} and {most}");
             return Err(AuthError::bad_input("everySeconds", message).extend());
         }
-        let (user, session) = current_session(ctx).await?;
+        let caller = caller(ctx).await?;
+        let (user, session) = (caller.user.id, caller.session);
         let auth = auth(ctx).clone();
         let period = Duration::from_secs(every_seconds.unsigned_abs().into());
 
@@ -42,18 +42,18 @@ impl Subscription {
             let auth = auth.clone();
             async move {
                 tokio::time::sleep_until(next?).await;
-                let status = match auth.session_expiry(user.id, session).await {
+                let status = match auth.session_expiry(user, session).await {
                     Ok(expires_at) => SessionStatus {
                         active: expires_at.is_some(),
                         expires_at,
-                        checked_at: Utc::now(),
+                        checked_at: auth.now(),
                     },
                     // Logged where it is extended; the stream ends with it.
                     Err(err) => return Some((Err(err.extend()), None)),
                 };
                 let following = status.expires_at.map(|expires_at| {
                     // Wake at the expiry if it comes before the next period.
-                    let until_expiry = (expires_at - Utc::now()).to_std().unwrap_or_default();
+                    let until_expiry = (expires_at - auth.now()).to_std().unwrap_or_default();
                     Instant::now() + period.min(until_expiry + Duration::from_millis(1))
                 });
                 Some((Ok(status), following))

@@ -1,57 +1,12 @@
+//! The schema's own types: inputs that parse into domain values at this
+//! boundary, and outputs built from domain values.
+
 use async_graphql::{Enum, InputObject, SimpleObject};
 use chrono::{DateTime, Utc};
 use uuid::Uuid;
 
-use crate::{auth, storage::users};
-
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Enum)]
-pub enum Role {
-    User,
-    Admin,
-}
-
-impl From<users::Role> for Role {
-    fn from(role: users::Role) -> Self {
-        match role {
-            users::Role::User => Self::User,
-            users::Role::Admin => Self::Admin,
-        }
-    }
-}
-
-/// An account. The password hash is never part of it.
-#[derive(SimpleObject)]
-#[graphql(name = "User")]
-pub struct UserObject {
-    pub id: Uuid,
-    /// Lower-cased at registration.
-    pub email: String,
-    pub username: String,
-    pub full_name: Option<String>,
-    pub role: Role,
-    pub is_active: bool,
-    pub max_chats: i32,
-    pub avatar_url: Option<String>,
-    pub created_at: DateTime<Utc>,
-    pub updated_at: DateTime<Utc>,
-}
-
-impl From<users::User> for UserObject {
-    fn from(u: users::User) -> Self {
-        Self {
-            id: u.id,
-            email: u.email,
-            username: u.username,
-            full_name: u.full_name,
-            role: u.role.into(),
-            is_active: u.is_active,
-            max_chats: u.max_chats,
-            avatar_url: u.avatar_url,
-            created_at: u.created_at,
-            updated_at: u.updated_at,
-        }
-    }
-}
+use crate::auth;
+use crate::domain::{self, InvalidInput, NewAccount, SignIn};
 
 #[derive(InputObject)]
 pub struct RegisterInput {
@@ -64,6 +19,20 @@ pub struct RegisterInput {
     pub full_name: Option<String>,
 }
 
+impl TryFrom<RegisterInput> for NewAccount {
+    type Error = InvalidInput;
+
+    fn try_from(input: RegisterInput) -> Result<Self, Self::Error> {
+        let RegisterInput {
+            email,
+            username,
+            password,
+            full_name,
+        } = input;
+        NewAccount::parse(&email, &username, password, full_name.as_deref())
+    }
+}
+
 #[derive(InputObject)]
 pub struct LoginInput {
     pub email: String,
@@ -71,6 +40,56 @@ pub struct LoginInput {
     /// Keep the session for 30 days instead of 24 hours.
     #[graphql(default)]
     pub remember_me: bool,
+}
+
+impl TryFrom<LoginInput> for SignIn {
+    type Error = InvalidInput;
+
+    fn try_from(input: LoginInput) -> Result<Self, Self::Error> {
+        SignIn::parse(&input.email, input.password, input.remember_me)
+    }
+}
+
+// `domain::Role` as the schema names it (a doc comment would change the SDL).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Enum)]
+#[graphql(name = "Role", remote = "domain::Role")]
+pub enum RoleObject {
+    User,
+    Admin,
+}
+
+/// An account. The password hash is never part of it.
+#[derive(SimpleObject)]
+#[graphql(name = "User")]
+pub struct UserObject {
+    pub id: Uuid,
+    /// Lower-cased at registration.
+    pub email: String,
+    pub username: String,
+    pub full_name: Option<String>,
+    pub role: RoleObject,
+    pub is_active: bool,
+    pub max_chats: i32,
+    pub avatar_url: Option<String>,
+    pub created_at: DateTime<Utc>,
+    pub updated_at: DateTime<Utc>,
+}
+
+impl From<domain::User> for UserObject {
+    fn from(u: domain::User) -> Self {
+        Self {
+            id: u.id.as_uuid(),
+            email: u.email,
+            username: u.username,
+            full_name: u.full_name,
+            role: u.role.into(),
+            is_active: u.is_active,
+            max_chats: u.max_chats,
+            avatar_url: u.avatar_url,
+            created_at: u.created_at,
+            updated_at: u.updated_at,
+        }
+    }
 }
 
 /// A signed-in user and their tokens.

@@ -10,8 +10,8 @@ use axum::http::{HeaderMap, header};
 use axum::response::Response;
 
 use super::AppState;
-use crate::auth::ClientInfo;
-use crate::graphql::{self, RequestAuth};
+use crate::domain::ClientInfo;
+use crate::graphql::RequestAuth;
 
 /// One operation per request: `GraphQLRequest` refuses JSON arrays, so a batch
 /// cannot multiply the work of a single HTTP request.
@@ -26,7 +26,7 @@ pub async fn post(
     let request = request
         .into_inner()
         .data(RequestAuth::new(authorization, client));
-    graphql::execute(&state.schema, request).await.into()
+    state.schema.execute(request).await.into()
 }
 
 /// graphql-ws / graphql-transport-ws. Credentials travel in the
@@ -95,10 +95,11 @@ fn client_address(trusted: &[IpNet], headers: &HeaderMap, peer: IpAddr) -> IpAdd
 }
 
 fn client_info(state: &AppState, headers: &HeaderMap, peer: SocketAddr) -> ClientInfo {
-    ClientInfo {
-        user_agent: header_str(headers, header::USER_AGENT.as_str()),
-        ip_address: Some(client_address(&state.trusted_proxies, headers, peer.ip()).to_string()),
-    }
+    let address = client_address(&state.trusted_proxies, headers, peer.ip()).to_string();
+    let user_agent = headers
+        .get(header::USER_AGENT)
+        .and_then(|v| v.to_str().ok());
+    ClientInfo::new(user_agent, Some(&address))
 }
 
 #[cfg(test)]

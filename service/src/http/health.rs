@@ -15,7 +15,7 @@ pub async fn live() -> Json<Value> {
 
 /// Readiness: the database answers, within a bound.
 pub async fn ready(State(state): State<AppState>) -> (StatusCode, Json<Value>) {
-    let db = state.auth.database();
+    let db = &state.db;
     let ping = tokio::time::timeout(Duration::from_secs(2), db.ping()).await;
     match ping {
         Ok(Ok(())) => (

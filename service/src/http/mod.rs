@@ -23,9 +23,9 @@ use tower_http::set_header::SetResponseHeaderLayer;
 use tower_http::timeout::TimeoutLayer;
 use tower_http::trace::TraceLayer;
 
-use crate::auth::Auth;
 use crate::config::Config;
 use crate::graphql::AppSchema;
+use crate::storage::Database;
 
 /// GraphQL documents are small; anything bigger is refused before parsing.
 pub(crate) const MAX_BODY_BYTES: usize = 64 * 1024;
@@ -38,7 +38,9 @@ const COMPRESS_ABOVE_BYTES: u64 = 1024;
 #[derive(Clone)]
 pub struct AppState {
     pub schema: AppSchema,
-    pub auth: Auth,
+    /// For the readiness check; everything else reaches the database through
+    /// the schema's resolvers.
+    pub db: Database,
     /// Peers whose `X-Forwarded-For` names the client (our nginx).
     pub trusted_proxies: std::sync::Arc<[ipnet::IpNet]>,
 }

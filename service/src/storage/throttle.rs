@@ -4,7 +4,8 @@
 
 use chrono::{DateTime, Duration, Utc};
 
-use super::{Database, StorageError, now, with_writer};
+use super::{Database, StorageError};
+use crate::with_writer;
 
 /// One key's count, this attempt included.
 #[derive(Clone, Debug, sqlx::FromRow)]
@@ -20,8 +21,8 @@ pub async fn count_attempt(
     db: &Database,
     key: &str,
     window: Duration,
+    now: DateTime<Utc>,
 ) -> Result<Attempts, StorageError> {
-    let at = now();
     Ok(with_writer!(db, |pool| {
         sqlx::query_as::<_, Attempts>(
             "INSERT INTO login_throttle (key, attempts, window_start) VALUES ($1, 1, $2)
@@ -33,8 +34,8 @@ pub async fn count_attempt(
              RETURNING attempts, window_start",
         )
         .bind(key)
-        .bind(at)
-        .bind(at - window)
+        .bind(now)
+        .bind(now - window)
         .fetch_one(pool)
         .await
     })?)

@@ -3,162 +3,195 @@
 use chrono::{DateTime, Utc};
 use uuid::Uuid;
 
-use super::{Database, StorageError, classify, now, with_pool, with_writer};
+use super::error::{UniqueIndex, classify};
+use super::sessions::{self, NewSession};
+use super::{Database, StorageError};
+use crate::domain::{Email, FullName, Page, PasswordHash, Role, SessionId, User, UserId, Username};
+use crate::{with_pool, with_writer};
 
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, serde::Serialize, serde::Deserialize)]
-#[serde(rename_all = "lowercase")]
-pub enum Role {
-    User,
-    Admin,
-}
-
-impl Role {
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Self::User => "user",
-            Self::Admin => "admin",
-        }
-    }
-}
-
-impl TryFrom<String> for Role {
-    type Error = String;
-
-    fn try_from(value: String) -> Result<Self, Self::Error> {
-        match value.as_str() {
-            "user" => Ok(Self::User),
-            "admin" => Ok(Self::Admin),
-            _ => Err(format!("unknown role {value:?}")),
-        }
-    }
-}
-
-#[derive(Clone, Debug, sqlx::FromRow)]
-pub struct User {
-    pub id: Uuid,
-    pub email: String,
-    pub username: String,
-    pub hashed_password: String,
-    pub full_name: Option<String>,
-    #[sqlx(try_from = "String")]
-    pub role: Role,
-    pub is_active: bool,
-    pub max_chats: i32,
-    pub oauth_provider: Option<String>,
-    pub oauth_provider_id: Option<String>,
-    pub telegram_chat_id: Option<i64>,
-    pub avatar_url: Option<String>,
-    pub created_at: DateTime<Utc>,
-    pub updated_at: DateTime<Utc>,
-}
-
-/// A user about to be inserted; its fields are already validated.
+/// A user about to be stored.
 pub struct NewUser<'a> {
-    pub email: &'a str,
-    pub username: &'a str,
-    pub hashed_password: &'a str,
-    pub full_name: Option<&'a str>,
+    pub email: &'a Email,
+    pub username: &'a Username,
+    pub password_hash: &'a PasswordHash,
+    pub full_name: Option<&'a FullName>,
     pub role: Role,
 }
 
-/// Columns whose unique index can refuse an insert, as named in errors.
-const UNIQUE_COLUMNS: &[&str] = &["email", "username"];
+/// A `users` row, as both engines return it. Never leaves this module but as
+/// a [`User`] (and, for signing in, the hash beside it).
+#[derive(sqlx::FromRow)]
+pub(super) struct UserRow {
+    #[sqlx(try_from = "Uuid")]
+    id: UserId,
+    email: String,
+    username: String,
+    hashed_password: String,
+    full_name: Option<String>,
+    #[sqlx(try_from = "String")]
+    role: Role,
+    is_active: bool,
+    max_chats: i32,
+    avatar_url: Option<String>,
+    created_at: DateTime<Utc>,
+    updated_at: DateTime<Utc>,
+}
+
+impl UserRow {
+    fn into_user_and_hash(self) -> (User, PasswordHash) {
+        let hash = PasswordHash::new(self.hashed_password);
+        let user = User {
+            id: self.id,
+            email: self.email,
+            username: self.username,
+            full_name: self.full_name,
+            role: self.role,
+            is_active: self.is_active,
+            max_chats: self.max_chats,
+            avatar_url: self.avatar_url,
+            created_at: self.created_at,
+            updated_at: self.updated_at,
+        };
+        (user, hash)
+    }
+}
+
+impl From<UserRow> for User {
+    fn from(row: UserRow) -> Self {
+        row.into_user_and_hash().0
+    }
+}
+
+/// The unique indexes an insert can run into (see the first migration).
+const UNIQUE_INDEXES: &[UniqueIndex] = &[
+    UniqueIndex {
+        name: "ix_users_email",
+        sqlite_reports: "users.email",
+        field: "email",
+    },
+    UniqueIndex {
+        name: "ix_users_username",
+        sqlite_reports: "index 'ix_users_username'",
+        field: "username",
+    },
+];
 
 /// The insert, not yet run, so it can run on a pool or in a transaction.
 macro_rules! insert_query {
-    ($id:expr, $user:expr, $at:expr) => {
-        sqlx::query_as::<_, $crate::storage::users::User>(
+    ($user:expr, $at:expr) => {
+        sqlx::query_as::<_, UserRow>(
             "INSERT INTO users (id, email, username, hashed_password, full_name, role, created_at, updated_at)
              VALUES ($1, $2, $3, $4, $5, $6, $7, $7)
              RETURNING *",
         )
-        .bind($id)
-        .bind($user.email)
-        .bind($user.username)
-        .bind($user.hashed_password)
-        .bind($user.full_name)
+        .bind(UserId::new().as_uuid())
+        .bind($user.email.as_str())
+        .bind($user.username.as_str())
+        .bind($user.password_hash.as_str())
+        .bind($user.full_name.map(FullName::as_str))
         .bind($user.role.as_str())
         .bind($at)
     };
 }
-pub(super) use insert_query;
 
-/// Turns a unique-index violation into a conflict naming the column.
-pub(super) fn conflict(err: sqlx::Error) -> StorageError {
-    classify(err, UNIQUE_COLUMNS)
+pub async fn insert(
+    db: &Database,
+    user: &NewUser<'_>,
+    now: DateTime<Utc>,
+) -> Result<User, StorageError> {
+    with_writer!(db, |pool| insert_query!(user, now).fetch_one(pool).await)
+        .map(User::from)
+        .map_err(|err| classify(err, UNIQUE_INDEXES))
 }
 
-pub async fn insert(db: &Database, user: &NewUser<'_>) -> Result<User, StorageError> {
-    let (id, created) = (Uuid::new_v4(), now());
-    with_writer!(db, |pool| insert_query!(id, user, created)
-        .fetch_one(pool)
-        .await)
-    .map_err(conflict)
+/// Creates a user and its first session together: a failure half-way leaves
+/// neither behind, so there is never an account its owner was told failed.
+pub async fn insert_with_session(
+    db: &Database,
+    user: &NewUser<'_>,
+    session: &NewSession<'_>,
+    now: DateTime<Utc>,
+) -> Result<(User, SessionId), StorageError> {
+    with_writer!(db, |pool| {
+        let mut tx = pool.begin().await?;
+        let user = insert_query!(user, now)
+            .fetch_one(&mut *tx)
+            .await
+            .map_err(|err| classify(err, UNIQUE_INDEXES))?;
+        let session = sessions::insert_query!(user.id, session, now)
+            .fetch_one(&mut *tx)
+            .await?;
+        tx.commit().await?;
+        Ok((User::from(user), SessionId::from(session)))
+    })
 }
 
-pub async fn find_by_email(db: &Database, email: &str) -> Result<Option<User>, StorageError> {
-    Ok(with_pool!(db, |pool| {
-        sqlx::query_as::<_, User>("SELECT * FROM users WHERE email = $1")
-            .bind(email)
+/// The account with this email, and its password hash, to check a sign-in.
+pub async fn find_by_email(
+    db: &Database,
+    email: &Email,
+) -> Result<Option<(User, PasswordHash)>, StorageError> {
+    let row = with_pool!(db, |pool| {
+        sqlx::query_as::<_, UserRow>("SELECT * FROM users WHERE email = $1")
+            .bind(email.as_str())
             .fetch_optional(pool)
             .await
-    })?)
-}
-
-pub async fn find_by_id(db: &Database, id: Uuid) -> Result<Option<User>, StorageError> {
-    Ok(with_pool!(db, |pool| {
-        sqlx::query_as::<_, User>("SELECT * FROM users WHERE id = $1")
-            .bind(id)
-            .fetch_optional(pool)
-            .await
-    })?)
+    })?;
+    Ok(row.map(UserRow::into_user_and_hash))
 }
 
 /// The user behind an access token, provided the token's session still
 /// exists: logging out or revoking a session ends its access tokens too.
 pub async fn find_by_session(
     db: &Database,
-    user_id: Uuid,
-    session_id: Uuid,
+    user_id: UserId,
+    session_id: SessionId,
+    now: DateTime<Utc>,
 ) -> Result<Option<User>, StorageError> {
-    Ok(with_pool!(db, |pool| {
-        sqlx::query_as::<_, User>(
+    let row = with_pool!(db, |pool| {
+        sqlx::query_as::<_, UserRow>(
             "SELECT users.* FROM users
              JOIN sessions ON sessions.user_id = users.id
              WHERE users.id = $1 AND sessions.id = $2 AND sessions.expires_at > $3",
         )
-        .bind(user_id)
-        .bind(session_id)
-        .bind(now())
+        .bind(user_id.as_uuid())
+        .bind(session_id.as_uuid())
+        .bind(now)
         .fetch_optional(pool)
         .await
-    })?)
+    })?;
+    Ok(row.map(User::from))
 }
 
 /// A page of users, oldest first.
-pub async fn list(db: &Database, limit: i64, offset: i64) -> Result<Vec<User>, StorageError> {
-    Ok(with_pool!(db, |pool| {
-        sqlx::query_as::<_, User>("SELECT * FROM users ORDER BY created_at, id LIMIT $1 OFFSET $2")
-            .bind(limit)
-            .bind(offset)
-            .fetch_all(pool)
-            .await
-    })?)
+pub async fn list(db: &Database, page: Page) -> Result<Vec<User>, StorageError> {
+    let rows = with_pool!(db, |pool| {
+        sqlx::query_as::<_, UserRow>(
+            "SELECT * FROM users ORDER BY created_at, id LIMIT $1 OFFSET $2",
+        )
+        .bind(page.limit())
+        .bind(page.offset())
+        .fetch_all(pool)
+        .await
+    })?;
+    Ok(rows.into_iter().map(User::from).collect())
 }
 
 pub async fn set_active(
     db: &Database,
-    id: Uuid,
+    id: UserId,
     active: bool,
+    now: DateTime<Utc>,
 ) -> Result<Option<User>, StorageError> {
-    Ok(with_writer!(db, |pool| {
-        sqlx::query_as::<_, User>(
+    let row = with_writer!(db, |pool| {
+        sqlx::query_as::<_, UserRow>(
             "UPDATE users SET is_active = $2, updated_at = $3 WHERE id = $1 RETURNING *",
         )
-        .bind(id)
+        .bind(id.as_uuid())
         .bind(active)
-        .bind(now())
+        .bind(now)
         .fetch_optional(pool)
         .await
-    })?)
+    })?;
+    Ok(row.map(User::from))
 }

@@ -1,17 +1,17 @@
 //! The plain-HTTP side of the service: health, GraphiQL, limits, static
 //! files, production settings. The engine does not matter here: SQLite.
 
-mod common;
-
-use common::{Engine, TestApp, error_code, test_config};
+use crate::helpers::{Engine, TestApp, error_code, share_machine, test_config};
 use futures::{SinkExt, StreamExt};
 use serde_json::{Value, json};
 use service::App;
 use service::config::Environment;
+use service::domain::Clock;
 use tokio_tungstenite::tungstenite::{Message, client::IntoClientRequest};
 
 #[tokio::test]
 async fn health_and_readiness() {
+    let _machine = share_machine().await;
     let app = TestApp::spawn(Engine::Sqlite).await;
     let live = app.http.get(app.url("/health")).send().await.unwrap();
     assert_eq!(live.status(), 200);
@@ -26,6 +26,7 @@ async fn health_and_readiness() {
 
 #[tokio::test]
 async fn graphiql_is_served_from_the_service_itself() {
+    let _machine = share_machine().await;
     let app = TestApp::spawn(Engine::Sqlite).await;
     let page = app.http.get(app.url("/graphql")).send().await.unwrap();
     assert_eq!(
@@ -60,6 +61,7 @@ async fn graphiql_is_served_from_the_service_itself() {
 
 #[tokio::test]
 async fn production_hides_the_playground_and_introspection() {
+    let _machine = share_machine().await;
     let app =
         TestApp::spawn_with(Engine::Sqlite, |c| c.environment = Environment::Production).await;
     let page = app.http.get(app.url("/graphql")).send().await.unwrap();
@@ -98,13 +100,14 @@ async fn production_hides_the_playground_and_introspection() {
 
 #[tokio::test]
 async fn production_refuses_to_start_with_a_weak_secret() {
+    let _machine = share_machine().await;
     for secret in [None, Some("short"), Some(service::config::EXAMPLE_SECRET)] {
-        let database = common::TestDatabase::create(Engine::Sqlite).await;
+        let database = crate::helpers::TestDatabase::create(Engine::Sqlite).await;
         let mut config = test_config();
         config.database_url = database.url.clone();
         config.environment = Environment::Production;
         config.secret_key = secret.map(str::to_owned);
-        let error = App::build(&config)
+        let error = App::build(&config, Clock::default())
             .await
             .err()
             .expect("start-up is refused");
@@ -114,6 +117,7 @@ async fn production_refuses_to_start_with_a_weak_secret() {
 
 #[tokio::test]
 async fn batches_oversized_bodies_and_deep_queries_are_refused() {
+    let _machine = share_machine().await;
     let app = TestApp::spawn(Engine::Sqlite).await;
     let one = json!({ "query": "mutation { logout(refreshToken: \"x\") }" });
     let batch = app
@@ -166,6 +170,7 @@ async fn batches_oversized_bodies_and_deep_queries_are_refused() {
 
 #[tokio::test]
 async fn responses_carry_security_headers_and_request_ids() {
+    let _machine = share_machine().await;
     let app = TestApp::spawn(Engine::Sqlite).await;
     let reply = app.http.get(app.url("/health")).send().await.unwrap();
     let headers = reply.headers();
@@ -178,6 +183,7 @@ async fn responses_carry_security_headers_and_request_ids() {
 
 #[tokio::test]
 async fn the_built_client_is_served_with_an_spa_fallback() {
+    let _machine = share_machine().await;
     let dir = std::env::temp_dir().join(format!("authsvc-static-{}", uuid::Uuid::new_v4()));
     std::fs::create_dir_all(&dir).unwrap();
     std::fs::write(
@@ -259,6 +265,7 @@ async fn next_about(socket: &mut Socket, id: &str) -> Value {
 
 #[tokio::test]
 async fn websocket_operations_check_the_user_every_time() {
+    let _machine = share_machine().await;
     let app = TestApp::spawn(Engine::Sqlite).await;
     let admin = app.admin_token().await;
     let mut socket = connect_ws(&app, Some(&admin)).await;
@@ -286,8 +293,44 @@ async fn websocket_operations_check_the_user_every_time() {
     );
 }
 
+/// Errors raised before any resolver runs get their code on the WebSocket
+/// as on POST: both transports pass through one schema extension.
+#[tokio::test]
+async fn websocket_errors_carry_codes_like_post() {
+    let _machine = share_machine().await;
+    let app = TestApp::spawn(Engine::Sqlite).await;
+    let mut socket = connect_ws(&app, None).await;
+    let too_deep = format!(
+        "{{ __schema {{ types {{ fields {{ type {{ {} name {} }} }} }} }} }}",
+        "ofType { ".repeat(20),
+        "}".repeat(20)
+    );
+    let cases = [
+        ("syntax", "{ me { id }"),
+        ("unknown field", "{ mee { id } }"),
+        ("too deep", too_deep.as_str()),
+    ];
+    for (case, query) in cases {
+        let message = json!({ "type": "subscribe", "id": case, "payload": { "query": query } });
+        let reply = exchange(&mut socket, message, |m| m["id"] == case).await;
+        assert_eq!(reply["type"], "next", "{case}: {reply}");
+        let over_post = app.gql(query, json!({}), None).await;
+        assert_eq!(
+            error_code(&over_post).0,
+            "GRAPHQL_VALIDATION_FAILED",
+            "{case}"
+        );
+        assert_eq!(
+            error_code(&reply["payload"]),
+            error_code(&over_post),
+            "{case}"
+        );
+    }
+}
+
 #[tokio::test]
 async fn session_status_reports_the_session_until_it_ends() {
+    let _machine = share_machine().await;
     let app = TestApp::spawn(Engine::Sqlite).await;
     let tokens = app.register_ok("ws@example.org", "wsuser").await;
     let access = tokens["accessToken"].as_str().unwrap();

@@ -4,15 +4,13 @@
 //! or header a client can send makes the running service answer 5xx, panic,
 //! or produce an error without a code.
 
-mod common;
-
 use std::time::Duration;
 
-use common::{Engine, TestApp};
+use crate::helpers::{Engine, TestApp, share_machine};
 use proptest::prelude::*;
 use serde_json::{Value, json};
-use service::auth::input::{Email, MAX_PASSWORD_BYTES, Password, Username};
 use service::auth::tokens::TokenKeys;
+use service::domain::{Email, MAX_PASSWORD_BYTES, Password, Username};
 
 fn config(cases: u32) -> ProptestConfig {
     ProptestConfig {
@@ -111,6 +109,7 @@ fn authorization() -> impl Strategy<Value = Option<String>> {
 #[test]
 fn no_request_makes_the_service_fail() {
     let runtime = tokio::runtime::Runtime::new().unwrap();
+    let _machine = runtime.block_on(share_machine());
     let app = runtime.block_on(TestApp::spawn(Engine::Sqlite));
     let mut runner = proptest::test_runner::TestRunner::new(config(2_000));
     let sent = std::sync::atomic::AtomicUsize::new(0);

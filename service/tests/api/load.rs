@@ -3,9 +3,7 @@
 //! should. About ten seconds per engine on two cores. The counts are checked;
 //! the times are printed (`--nocapture`), never asserted.
 
-mod common;
-
-use common::{Engine, TestApp, assert_no_errors};
+use crate::helpers::{Engine, TestApp, assert_no_errors, have_machine};
 use futures::{StreamExt, stream};
 use serde_json::json;
 use sha2::{Digest, Sha256};
@@ -17,19 +15,14 @@ const CLIENTS: usize = 64;
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn nothing_is_lost_under_load_on_postgres() {
+    let _machine = have_machine().await;
     nothing_is_lost_under_load(Engine::Postgres).await
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn nothing_is_lost_under_load_on_sqlite() {
+    let _machine = have_machine().await;
     nothing_is_lost_under_load(Engine::Sqlite).await
-}
-
-async fn scalar(app: &TestApp, sql: &'static str) -> i64 {
-    service::with_pool!(&app.db, |pool| sqlx::query_scalar(sql)
-        .fetch_one(pool)
-        .await)
-    .unwrap()
 }
 
 async fn nothing_is_lost_under_load(engine: Engine) {
@@ -84,30 +77,28 @@ async fn nothing_is_lost_under_load(engine: Engine) {
         started.elapsed() - registered
     );
 
-    let users = scalar(&app, "SELECT COUNT(*) FROM users").await;
-    let sessions = scalar(&app, "SELECT COUNT(*) FROM sessions").await;
-    let orphans = scalar(
-        &app,
-        "SELECT COUNT(*) FROM users WHERE NOT EXISTS
+    let users = app.scalar("SELECT COUNT(*) FROM users").await;
+    let sessions = app.scalar("SELECT COUNT(*) FROM sessions").await;
+    let orphans = app
+        .scalar(
+            "SELECT COUNT(*) FROM users WHERE NOT EXISTS
            (SELECT 1 FROM sessions WHERE sessions.user_id = users.id)",
+        )
+        .await;
+    let doubled = app.scalar("SELECT COUNT(*) FROM (SELECT user_id FROM sessions GROUP BY user_id HAVING COUNT(*) > 1) AS d",
     )
     .await;
-    let doubled = scalar(
-        &app,
-        "SELECT COUNT(*) FROM (SELECT user_id FROM sessions GROUP BY user_id HAVING COUNT(*) > 1) AS d",
-    )
-    .await;
-    let rotated = scalar(
-        &app,
-        "SELECT COUNT(*) FROM sessions WHERE rotated_at IS NOT NULL",
-    )
-    .await;
+    let rotated = app
+        .scalar("SELECT COUNT(*) FROM sessions WHERE rotated_at IS NOT NULL")
+        .await;
     assert_eq!(
         (users, sessions, orphans, doubled),
         (USERS as i64, USERS as i64, 0, 0)
     );
     assert_eq!(rotated, REFRESHED_SESSIONS as i64);
-    let retired = scalar(&app, "SELECT COUNT(*) FROM retired_refresh_tokens").await;
+    let retired = app
+        .scalar("SELECT COUNT(*) FROM retired_refresh_tokens")
+        .await;
     assert_eq!(retired, (REFRESHED_SESSIONS * REFRESHES_EACH) as i64);
 
     let live: std::collections::HashSet<String> = service::with_pool!(&app.db, |pool| {

@@ -1,15 +1,15 @@
 //! Faults the service must ride out: PostgreSQL going away mid-run and coming
 //! back, and SIGTERM while requests are in flight.
 
-mod common;
-
 use std::net::SocketAddr;
 use std::str::FromStr;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::{Duration, Instant};
 
-use common::{Engine, PASSWORD, TestApp, assert_no_errors, error_code, postgres_admin_url};
+use crate::helpers::{
+    Engine, PASSWORD, TestApp, assert_no_errors, error_code, postgres_admin_url, share_machine,
+};
 use serde_json::{Value, json};
 use sqlx::ConnectOptions;
 use sqlx::postgres::PgConnectOptions;
@@ -74,6 +74,7 @@ async fn status(app: &TestApp, path: &str) -> u16 {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_postgres_outage_gives_quick_clean_errors_and_heals_itself() {
+    let _machine = share_machine().await;
     let server = PgConnectOptions::from_str(&postgres_admin_url()).unwrap();
     let target = tokio::net::lookup_host((server.get_host(), server.get_port()))
         .await
@@ -136,6 +137,7 @@ async fn a_postgres_outage_gives_quick_clean_errors_and_heals_itself() {
 /// request completes, then the process exits cleanly.
 #[tokio::test]
 async fn sigterm_lets_in_flight_requests_finish() {
+    let _machine = share_machine().await;
     let dir = std::env::temp_dir().join(format!("sigterm-{}", uuid::Uuid::new_v4().simple()));
     std::fs::create_dir_all(&dir).unwrap();
     let port = {

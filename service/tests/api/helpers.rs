@@ -1,19 +1,21 @@
 //! `TestApp`: the real service on an ephemeral port, over a fresh database of
-//! either engine, dropped when the test ends.
-
-#![allow(dead_code)] // each test binary uses a different subset
+//! either engine, dropped when the test ends; and the helpers every module
+//! shares.
 
 use std::net::SocketAddr;
 use std::path::PathBuf;
 use std::str::FromStr;
 
+use chrono::{DateTime, Utc};
 use serde_json::{Value, json};
 use service::App;
 use service::auth::Auth;
 use service::config::{Config, Environment, LogFormat};
+use service::domain::{Clock, NewAccount};
 use service::storage::Database;
 use sqlx::postgres::{PgConnectOptions, PgConnection};
 use sqlx::{ConnectOptions, Connection};
+use tokio::sync::{RwLock, RwLockReadGuard, RwLockWriteGuard};
 use uuid::Uuid;
 
 pub const PASSWORD: &str = "correct horse battery";
@@ -26,21 +28,40 @@ pub enum Engine {
 }
 
 /// Generates, for each named `async fn(Engine)`, one test per engine:
-/// `name::postgres` and `name::sqlite`.
-#[macro_export]
+/// `name::postgres` and `name::sqlite`. They share the machine with other
+/// tests, or with `alone:` first, have it to themselves.
 macro_rules! on_both_engines {
-    ($($name:ident),* $(,)?) => {$(
+    (alone: $($name:ident),* $(,)?) => { on_both_engines!(@ have_machine; $($name),*); };
+    ($($name:ident),* $(,)?) => { on_both_engines!(@ share_machine; $($name),*); };
+    (@ $machine:ident; $($name:ident),*) => {$(
         mod $name {
             #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
             async fn postgres() {
-                super::$name($crate::common::Engine::Postgres).await
+                let _machine = $crate::helpers::$machine().await;
+                super::$name($crate::helpers::Engine::Postgres).await
             }
             #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
             async fn sqlite() {
-                super::$name($crate::common::Engine::Sqlite).await
+                let _machine = $crate::helpers::$machine().await;
+                super::$name($crate::helpers::Engine::Sqlite).await
             }
         }
     )*};
+}
+
+/// The tests of this binary run two at a time. One that times requests, or
+/// loads the machine to its limit, takes it alone ([`have_machine`]) so that
+/// neither skews the other; every other test holds a share while it runs
+/// (once per test: a second share asked for behind a waiting
+/// [`have_machine`] would wait forever).
+static MACHINE: RwLock<()> = RwLock::const_new(());
+
+pub async fn share_machine() -> RwLockReadGuard<'static, ()> {
+    MACHINE.read().await
+}
+
+pub async fn have_machine() -> RwLockWriteGuard<'static, ()> {
+    MACHINE.write().await
 }
 
 /// The documented defaults, spelled out so that nothing in this process's
@@ -72,8 +93,12 @@ pub fn test_config() -> Config {
 pub struct TestApp {
     pub addr: SocketAddr,
     pub http: reqwest::Client,
+    /// The service's own handle, to look at what it stored (or to close it).
     pub db: Database,
     pub auth: Auth,
+    /// The service's clock: `clock.advance(..)` crosses a time window
+    /// without sleeping through it.
+    pub clock: Clock,
     pub config: Config,
     _database: std::sync::Arc<TestDatabase>,
 }
@@ -88,16 +113,24 @@ impl TestApp {
         let mut config = test_config();
         config.database_url = database.url.clone();
         configure(&mut config);
-        Self::serve(config, std::sync::Arc::new(database)).await
+        Self::serve(config, Clock::default(), std::sync::Arc::new(database)).await
     }
 
-    /// A second service on the same database, as another replica would be.
+    /// A second service on the same database (and the same time), as another
+    /// replica would be.
     pub async fn replica(&self) -> Self {
-        Self::serve(self.config.clone(), self._database.clone()).await
+        Self::serve(
+            self.config.clone(),
+            self.clock.clone(),
+            self._database.clone(),
+        )
+        .await
     }
 
-    async fn serve(config: Config, database: std::sync::Arc<TestDatabase>) -> Self {
-        let app = App::build(&config).await.expect("the app builds");
+    async fn serve(config: Config, clock: Clock, database: std::sync::Arc<TestDatabase>) -> Self {
+        let app = App::build(&config, clock.clone())
+            .await
+            .expect("the app builds");
         let listener = tokio::net::TcpListener::bind(config.bind_addr)
             .await
             .unwrap();
@@ -110,8 +143,9 @@ impl TestApp {
         Self {
             addr,
             http: reqwest::Client::new(),
-            db: app.auth.database().clone(),
+            db: app.database,
             auth: app.auth,
+            clock,
             config,
             _database: database,
         }
@@ -181,8 +215,9 @@ impl TestApp {
     /// Creates an admin through the same path as `service seed-admin`, signs
     /// it in, and returns its access token.
     pub async fn admin_token(&self) -> String {
+        let admin = NewAccount::parse("admin@example.org", "admin", PASSWORD.into(), None).unwrap();
         self.auth
-            .seed_admin("admin@example.org", "admin", PASSWORD.into())
+            .seed_admin(admin)
             .await
             .expect("seeding the admin");
         let reply = self.login("admin@example.org", PASSWORD, false).await;
@@ -217,27 +252,60 @@ impl TestApp {
     }
 
     pub async fn count(&self, table: &str) -> i64 {
-        let sql = sqlx::AssertSqlSafe(format!("SELECT COUNT(*) FROM {table}"));
+        self.scalar(format!("SELECT COUNT(*) FROM {table}")).await
+    }
+
+    /// The one number a query returns.
+    pub async fn scalar(&self, sql: impl Into<String>) -> i64 {
+        let sql = sqlx::AssertSqlSafe(sql.into());
         service::with_pool!(&self.db, |pool| sqlx::query_scalar(sql)
             .fetch_one(pool)
             .await)
         .unwrap()
     }
 
+    /// A user's session rows, newest first.
+    pub async fn sessions_of(&self, user_id: Uuid) -> Vec<StoredSession> {
+        service::with_pool!(&self.db, |pool| sqlx::query_as::<_, StoredSession>(
+            "SELECT id, refresh_token_hash, ip_address, expires_at, created_at
+             FROM sessions WHERE user_id = $1 ORDER BY created_at DESC",
+        )
+        .bind(user_id)
+        .fetch_all(pool)
+        .await)
+        .unwrap()
+    }
+
     /// Runs a statement directly, to arrange states tests cannot reach through
     /// the API in reasonable time (an old rotation, an expired session).
     pub async fn execute(&self, sql: &'static str) -> Result<u64, sqlx::Error> {
-        match &self.db {
-            Database::Postgres(pool) => sqlx::query(sql)
-                .execute(pool)
-                .await
-                .map(|r| r.rows_affected()),
-            Database::Sqlite { writer: pool, .. } => sqlx::query(sql)
-                .execute(pool)
-                .await
-                .map(|r| r.rows_affected()),
-        }
+        service::with_writer!(&self.db, |pool| sqlx::query(sql)
+            .execute(pool)
+            .await
+            .map(|r| r.rows_affected()))
     }
+}
+
+/// What a `sessions` row holds, as the tests look at it.
+#[derive(Debug, sqlx::FromRow)]
+pub struct StoredSession {
+    pub id: Uuid,
+    pub refresh_token_hash: String,
+    pub ip_address: Option<String>,
+    pub expires_at: DateTime<Utc>,
+    pub created_at: DateTime<Utc>,
+}
+
+/// The `(accessToken, refreshToken)` of a `register`, `login` or
+/// `refreshToken` payload.
+pub fn tokens(payload: &Value) -> (String, String) {
+    let get = |key: &str| payload[key].as_str().unwrap().to_owned();
+    (get("accessToken"), get("refreshToken"))
+}
+
+/// The user's id in a `register` or `login` payload.
+pub fn user_id(payload: &Value) -> Uuid {
+    payload["user"]["id"].as_str().unwrap().parse().unwrap()
 }
 
 pub fn assert_no_errors(reply: &Value) {

@@ -1,13 +1,12 @@
 //! The auth API through HTTP and GraphQL, on PostgreSQL and SQLite alike.
 
-mod common;
-
+use crate::helpers::{
+    Engine, PASSWORD, TEST_SECRET, TestApp, assert_no_errors, error_code, tokens, user_id,
+};
 use base64::Engine as _;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use chrono::{Duration, Utc};
-use common::{Engine, PASSWORD, TEST_SECRET, TestApp, assert_no_errors, error_code};
 use serde_json::json;
-use service::storage::sessions;
 use sha2::{Digest, Sha256};
 use uuid::Uuid;
 
@@ -52,7 +51,7 @@ async fn register_signs_in_and_lowercases_the_email(engine: Engine) {
 
     // Register starts a 24-hour session and stores only the token's hash.
     let id: Uuid = user["id"].as_str().unwrap().parse().unwrap();
-    let stored = sessions::list_for_user(&app.db, id).await.unwrap();
+    let stored = app.sessions_of(id).await;
     assert_eq!(stored.len(), 1);
     let refresh = payload["refreshToken"].as_str().unwrap();
     assert_eq!(refresh.len(), 128);
@@ -79,7 +78,7 @@ async fn login_remember_me_selects_the_session_lifetime(engine: Engine) {
         assert_no_errors(&reply);
         let refresh = reply["data"]["login"]["refreshToken"].as_str().unwrap();
         let hash = hex::encode(Sha256::digest(refresh));
-        let all = sessions::list_for_user(&app.db, id).await.unwrap();
+        let all = app.sessions_of(id).await;
         let session = all.iter().find(|s| s.refresh_token_hash == hash).unwrap();
         assert_eq!(session.expires_at - session.created_at, lifetime);
         let until_expiry = session.expires_at - Utc::now();
@@ -91,9 +90,7 @@ async fn refresh_rotates_and_the_old_token_dies(engine: Engine) {
     let app = TestApp::spawn(engine).await;
     let payload = app.register_ok("ada@example.org", "ada").await;
     let first = payload["refreshToken"].as_str().unwrap();
-    let before = sessions::list_for_user(&app.db, user_id(&payload))
-        .await
-        .unwrap();
+    let before = app.sessions_of(user_id(&payload)).await;
 
     let reply = app.refresh(first).await;
     assert_no_errors(&reply);
@@ -103,9 +100,7 @@ async fn refresh_rotates_and_the_old_token_dies(engine: Engine) {
     assert_no_errors(&app.me(pair["accessToken"].as_str()).await);
 
     // One session, same id, same expiry: rotation does not extend it.
-    let after = sessions::list_for_user(&app.db, user_id(&payload))
-        .await
-        .unwrap();
+    let after = app.sessions_of(user_id(&payload)).await;
     assert_eq!(after.len(), 1);
     assert_eq!(after[0].id, before[0].id);
     assert_eq!(after[0].expires_at, before[0].expires_at);
@@ -146,7 +141,7 @@ async fn me_refuses_every_bad_token(engine: Engine) {
     let payload = app.register_ok("ada@example.org", "ada").await;
     let (access, refresh) = tokens(&payload);
     let id = user_id(&payload);
-    let session = sessions::list_for_user(&app.db, id).await.unwrap()[0].id;
+    let session = app.sessions_of(id).await[0].id;
     let now = Utc::now().timestamp();
     let claims = |exp: i64| {
         json!({ "sub": id, "sid": session, "role": "admin", "typ": "access",
@@ -475,14 +470,16 @@ async fn deactivated_users_lose_access_at_once(engine: Engine) {
 
 async fn seed_admin_is_idempotent_and_never_promotes(engine: Engine) {
     use service::auth::{AuthError, SeedOutcome};
+    use service::domain::NewAccount;
     let app = TestApp::spawn(engine).await;
-    let seed = |email: &'static str, password: &'static str| {
-        app.auth.seed_admin(email, "admin", password.into())
+    // `service seed-admin` parses its arguments the same way.
+    let admin = |email: &str, password: &str| {
+        NewAccount::parse(email, "admin", password.into(), None).unwrap()
     };
-    assert!(matches!(
-        seed("admin@example.org", "short").await,
-        Err(AuthError::BadInput { .. })
-    ));
+    let seed =
+        |email: &'static str, password: &'static str| app.auth.seed_admin(admin(email, password));
+    let short = NewAccount::parse("admin@example.org", "admin", "short".into(), None);
+    assert_eq!(short.unwrap_err().field, "password");
     assert_eq!(app.count("users").await, 0);
     assert!(
         matches!(seed("admin@example.org", PASSWORD).await, Ok(SeedOutcome::Created(u)) if u.email == "admin@example.org")
@@ -517,15 +514,4 @@ async fn database_outage_is_an_internal_error_without_details(engine: Engine) {
         live.json::<serde_json::Value>().await.unwrap(),
         json!({ "status": "ok" })
     );
-}
-
-fn tokens(payload: &serde_json::Value) -> (String, String) {
-    (
-        payload["accessToken"].as_str().unwrap().to_owned(),
-        payload["refreshToken"].as_str().unwrap().to_owned(),
-    )
-}
-
-fn user_id(payload: &serde_json::Value) -> Uuid {
-    payload["user"]["id"].as_str().unwrap().parse().unwrap()
 }

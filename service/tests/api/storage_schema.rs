@@ -1,9 +1,8 @@
 //! The migrations produce the specified tables on both engines, and the
 //! committed `schema.graphql` matches the code.
 
-mod common;
-
-use common::{Engine, TestApp};
+use crate::helpers::{Engine, TestApp};
+use chrono::{DateTime, Utc};
 use service::storage::Database;
 use service::with_pool;
 use uuid::Uuid;
@@ -180,17 +179,22 @@ async fn defaults_checks_and_unique_indexes_hold(engine: Engine) {
     let id = insert_user(&app, "ada@example.org", "ada", None)
         .await
         .unwrap();
-    let user = service::storage::users::find_by_id(&app.db, id)
-        .await
-        .unwrap()
-        .unwrap();
-    assert_eq!(user.role, service::storage::users::Role::User);
-    assert!(user.is_active);
-    assert_eq!(user.max_chats, 10);
-    assert_eq!(
-        (user.full_name, user.telegram_chat_id, user.avatar_url),
-        (None, None, None)
-    );
+    let defaults: (
+        String,
+        bool,
+        i32,
+        Option<String>,
+        Option<i64>,
+        Option<String>,
+    ) = with_pool!(&app.db, |pool| sqlx::query_as(
+        "SELECT role, is_active, max_chats, full_name, telegram_chat_id, avatar_url
+             FROM users WHERE id = $1"
+    )
+    .bind(id)
+    .fetch_one(pool)
+    .await)
+    .unwrap();
+    assert_eq!(defaults, ("user".into(), true, 10, None, None, None));
 
     let refused = [
         (
@@ -219,7 +223,8 @@ async fn defaults_checks_and_unique_indexes_hold(engine: Engine) {
 async fn sessions_cascade_with_their_user(engine: Engine) {
     let app = TestApp::spawn(engine).await;
     app.register_ok("ada@example.org", "ada").await;
-    app.login("ada@example.org", common::PASSWORD, true).await;
+    app.login("ada@example.org", crate::helpers::PASSWORD, true)
+        .await;
     assert_eq!(app.count("sessions").await, 2);
     let orphan = with_pool!(&app.db, |pool| {
         sqlx::query(
@@ -244,21 +249,26 @@ async fn updated_at_follows_every_change(engine: Engine) {
     let id = insert_user(&app, "ada@example.org", "ada", None)
         .await
         .unwrap();
-    let before = service::storage::users::find_by_id(&app.db, id)
-        .await
-        .unwrap()
-        .unwrap();
+    let before = timestamps(&app, id).await;
     tokio::time::sleep(std::time::Duration::from_millis(20)).await;
     // A change that does not mention updated_at: the trigger must keep it current.
     app.execute("UPDATE users SET full_name = 'Ada Lovelace'")
         .await
         .unwrap();
-    let after = service::storage::users::find_by_id(&app.db, id)
-        .await
-        .unwrap()
-        .unwrap();
-    assert!(after.updated_at > before.updated_at, "{after:?}");
-    assert_eq!(after.created_at, before.created_at);
+    let after = timestamps(&app, id).await;
+    assert!(after.1 > before.1, "{before:?} -> {after:?}");
+    assert_eq!(after.0, before.0);
+}
+
+/// A user's `(created_at, updated_at)`.
+async fn timestamps(app: &TestApp, id: Uuid) -> (DateTime<Utc>, DateTime<Utc>) {
+    with_pool!(&app.db, |pool| sqlx::query_as(
+        "SELECT created_at, updated_at FROM users WHERE id = $1"
+    )
+    .bind(id)
+    .fetch_one(pool)
+    .await)
+    .unwrap()
 }
 
 async fn migrate_is_idempotent(engine: Engine) {
@@ -270,28 +280,31 @@ async fn migrate_is_idempotent(engine: Engine) {
 }
 
 async fn a_user_and_its_first_session_are_stored_together(engine: Engine) {
-    use service::storage::{
-        insert_user_with_session,
-        sessions::NewSession,
-        users::{NewUser, Role},
-    };
+    use service::domain::{ClientInfo, Email, PasswordHash, Role, Username};
+    use service::storage::{sessions::NewSession, users};
     let app = TestApp::spawn(engine).await;
-    let user = NewUser {
-        email: "ada@example.org",
-        username: "ada",
-        hashed_password: "x",
+    let (email, username) = (
+        Email::parse("ada@example.org").unwrap(),
+        Username::parse("ada").unwrap(),
+    );
+    let password_hash = PasswordHash::new("x".into());
+    let user = users::NewUser {
+        email: &email,
+        username: &username,
+        password_hash: &password_hash,
         full_name: None,
         role: Role::User,
     };
+    let client = ClientInfo::default();
     let session = |hash| NewSession {
         refresh_token_hash: hash,
-        device_info: None,
-        ip_address: None,
+        client: &client,
         lifetime: chrono::Duration::hours(1),
     };
+    let now = app.clock.now();
     // The session row is refused (its hash is not 64 characters), after the
     // user row was written in the same transaction: neither may remain.
-    let failed = insert_user_with_session(&app.db, &user, &session("too short")).await;
+    let failed = users::insert_with_session(&app.db, &user, &session("too short"), now).await;
     assert!(failed.is_err());
     assert_eq!(
         (app.count("users").await, app.count("sessions").await),
@@ -299,10 +312,13 @@ async fn a_user_and_its_first_session_are_stored_together(engine: Engine) {
     );
 
     let hash = "a".repeat(64);
-    let (stored, first) = insert_user_with_session(&app.db, &user, &session(&hash))
+    let (stored, first) = users::insert_with_session(&app.db, &user, &session(&hash), now)
         .await
         .unwrap();
-    assert_eq!(first.user_id, stored.id);
+    assert_eq!(
+        app.sessions_of(stored.id.as_uuid()).await[0].id,
+        first.as_uuid()
+    );
     assert_eq!(
         (app.count("users").await, app.count("sessions").await),
         (1, 1)

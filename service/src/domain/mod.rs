@@ -1,0 +1,77 @@
+//! The types the service's rules are written in, shared by every layer.
+//!
+//! Values here can only be valid (parse, don't validate): they are built once,
+//! where input arrives (a GraphQL input, the command line), and from then on
+//! auth and storage take them as they are. A [`User`] is an account as the
+//! rest of the service sees it: its password hash stays in storage and auth.
+
+mod account;
+mod clock;
+mod session;
+mod user;
+
+pub use account::{
+    Email, FullName, MAX_PASSWORD_BYTES, MIN_PASSWORD_CHARS, NewAccount, Password, PasswordHash,
+    SignIn, Username,
+};
+pub use clock::Clock;
+pub use session::{ClientInfo, SessionId};
+pub use user::{Page, Role, User, UserId};
+
+/// A newtype over a UUID, so that a user's id and a session's cannot be
+/// swapped by mistake. Random (v4) when new; serialised as the bare UUID.
+macro_rules! uuid_id {
+    ($(#[$doc:meta])* $name:ident) => {
+        $(#[$doc])*
+        #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, serde::Serialize, serde::Deserialize)]
+        #[serde(transparent)]
+        pub struct $name(uuid::Uuid);
+
+        impl $name {
+            pub fn new() -> Self {
+                Self(uuid::Uuid::new_v4())
+            }
+
+            pub fn as_uuid(self) -> uuid::Uuid {
+                self.0
+            }
+        }
+
+        impl Default for $name {
+            fn default() -> Self {
+                Self::new()
+            }
+        }
+
+        impl From<uuid::Uuid> for $name {
+            fn from(id: uuid::Uuid) -> Self {
+                Self(id)
+            }
+        }
+
+        impl std::fmt::Display for $name {
+            fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                self.0.fmt(f)
+            }
+        }
+    };
+}
+use uuid_id;
+
+/// Input that is not a valid value of its type. The message is meant for the
+/// person who typed it; `field` names the input field (camelCase).
+#[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
+#[error("{message}")]
+pub struct InvalidInput {
+    pub field: &'static str,
+    pub message: String,
+}
+
+impl InvalidInput {
+    pub fn new(field: &'static str, message: impl Into<String>) -> Self {
+        Self {
+            field,
+            message: message.into(),
+        }
+    }
+}

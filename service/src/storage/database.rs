@@ -1,0 +1,174 @@
+//! The handle on either engine, and how its pools are made and migrated.
+//!
+//! Each query is written once: [`with_pool!`] (reads) and [`with_writer!`]
+//! (writes) expand the same `sqlx` call for both native pools, so the
+//! engines cannot drift apart and no value goes through `sqlx::Any` (which
+//! cannot carry UUIDs or timestamps).
+
+use std::str::FromStr;
+use std::time::Duration;
+
+use sqlx::Connection;
+use sqlx::pool::PoolOptions;
+use sqlx::postgres::{PgConnectOptions, PgPool};
+use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePool};
+
+use super::StorageError;
+use super::error::is_unreachable;
+
+static POSTGRES_MIGRATIONS: sqlx::migrate::Migrator = sqlx::migrate!("../migrations/postgres");
+static SQLITE_MIGRATIONS: sqlx::migrate::Migrator = sqlx::migrate!("../migrations/sqlite");
+
+/// How long a request waits for a pooled connection before failing, so a
+/// database outage turns into quick errors rather than piled-up requests.
+const ACQUIRE_TIMEOUT: Duration = Duration::from_secs(5);
+
+/// A connection idle this long is pinged before use: the server may have
+/// restarted, or a network path dropped it, while nobody used it. (HikariCP
+/// skips its check the same way, for connections used in the last 500 ms.)
+const PING_AFTER_IDLE: Duration = Duration::from_secs(1);
+
+#[derive(Clone, Debug)]
+pub enum Database {
+    Postgres(PgPool),
+    /// SQLite lets one connection write at a time. Writes go through
+    /// `writer`, a pool of one connection, so they queue in order there
+    /// instead of in SQLite's busy handler, which sleeps in growing steps (up
+    /// to 100 ms) and left the unluckiest refreshes waiting a second under
+    /// load. Reads use `pool`; in WAL mode they never wait for the writer.
+    Sqlite {
+        pool: SqlitePool,
+        writer: SqlitePool,
+    },
+}
+
+/// Runs `$body` with `$pool` bound to whichever native pool `$db` holds, for
+/// reads. Exported for the integration tests, which inspect both engines
+/// alike.
+#[doc(hidden)]
+#[macro_export]
+macro_rules! with_pool {
+    ($db:expr, |$pool:ident| $body:expr) => {
+        match $db {
+            $crate::storage::Database::Postgres($pool) => $body,
+            $crate::storage::Database::Sqlite { pool: $pool, .. } => $body,
+        }
+    };
+}
+
+/// [`with_pool!`] for statements that write.
+#[doc(hidden)]
+#[macro_export]
+macro_rules! with_writer {
+    ($db:expr, |$pool:ident| $body:expr) => {
+        match $db {
+            $crate::storage::Database::Postgres($pool) => $body,
+            $crate::storage::Database::Sqlite { writer: $pool, .. } => $body,
+        }
+    };
+}
+
+impl Database {
+    /// Connects lazily: the service starts (and reports not-ready) while the
+    /// database is down, and recovers by itself when it returns.
+    pub fn connect(url: &str, max_connections: u32) -> Result<Self, StorageError> {
+        if url.starts_with("postgres://") || url.starts_with("postgresql://") {
+            let options = PgConnectOptions::from_str(url)?;
+            let pool = pool_options::<sqlx::Postgres>(max_connections).connect_lazy_with(options);
+            Ok(Self::Postgres(pool))
+        } else {
+            let options = SqliteConnectOptions::from_str(url)?
+                .create_if_missing(true)
+                .foreign_keys(true)
+                // WAL lets readers proceed during a write; the busy timeout makes
+                // concurrent writers queue instead of failing with SQLITE_BUSY.
+                .journal_mode(SqliteJournalMode::Wal)
+                .busy_timeout(Duration::from_secs(10));
+            if let Some(dir) = options.get_filename().parent()
+                && !dir.as_os_str().is_empty()
+            {
+                std::fs::create_dir_all(dir).map_err(sqlx::Error::Io)?;
+            }
+            let pool = |connections| {
+                pool_options::<sqlx::Sqlite>(connections).connect_lazy_with(options.clone())
+            };
+            Ok(Self::Sqlite {
+                pool: pool(max_connections),
+                writer: pool(1),
+            })
+        }
+    }
+
+    pub fn engine(&self) -> &'static str {
+        match self {
+            Self::Postgres(_) => "postgres",
+            Self::Sqlite { .. } => "sqlite",
+        }
+    }
+
+    /// Applies migrations, waiting up to `patience` for an unreachable database
+    /// (a service started alongside its database, or during an outage).
+    /// Errors of the migrations themselves are returned at once.
+    pub async fn migrate_when_reachable(&self, patience: Duration) -> Result<(), StorageError> {
+        let deadline = tokio::time::Instant::now() + patience;
+        let mut delay = Duration::from_millis(250);
+        loop {
+            match self.migrate().await {
+                Err(StorageError::Migrate(sqlx::migrate::MigrateError::Execute(err)))
+                    if is_unreachable(&err) && tokio::time::Instant::now() + delay < deadline =>
+                {
+                    tracing::warn!(error = %err, retry_in = ?delay, "database not reachable yet");
+                    tokio::time::sleep(delay).await;
+                    delay = (delay * 2).min(Duration::from_secs(5));
+                }
+                other => return other,
+            }
+        }
+    }
+
+    pub async fn migrate(&self) -> Result<(), StorageError> {
+        match self {
+            Self::Postgres(pool) => POSTGRES_MIGRATIONS.run(pool).await?,
+            Self::Sqlite { writer, .. } => SQLITE_MIGRATIONS.run(writer).await?,
+        }
+        Ok(())
+    }
+
+    /// A round trip to the database, for readiness checks.
+    pub async fn ping(&self) -> Result<(), StorageError> {
+        with_pool!(self, |pool| {
+            sqlx::query("SELECT 1").execute(pool).await.map(|_| ())
+        })?;
+        Ok(())
+    }
+
+    pub async fn close(&self) {
+        match self {
+            Self::Postgres(pool) => pool.close().await,
+            Self::Sqlite { pool, writer } => {
+                pool.close().await;
+                writer.close().await;
+            }
+        }
+    }
+}
+
+/// sqlx pings every connection it hands out by default: a round trip before
+/// each query, the database's largest share of `me` and `refreshToken` after
+/// the query itself. It also pings every connection it takes back, and drops
+/// it when that fails, so a connection in the pool was alive when last used;
+/// under load it is handed out again within milliseconds, unpinged.
+fn pool_options<DB: sqlx::Database>(max_connections: u32) -> PoolOptions<DB> {
+    PoolOptions::new()
+        .max_connections(max_connections)
+        .acquire_timeout(ACQUIRE_TIMEOUT)
+        .test_before_acquire(false)
+        .before_acquire(|connection: &mut DB::Connection, meta| {
+            Box::pin(async move {
+                if meta.idle_for >= PING_AFTER_IDLE {
+                    connection.ping().await?;
+                }
+                Ok(true)
+            })
+        })
+}
