@@ -1,10 +1,11 @@
-//! The service's integration tests, in one binary (one build, one link): each
-//! module drives the real service over HTTP or WebSocket, on a fresh
-//! PostgreSQL database or SQLite file of its own.
+//! The service's integration tests, in one binary (one build, one link). The
+//! modules drive the real service over HTTP or WebSocket, each test on a
+//! fresh PostgreSQL database or SQLite file of its own (`helpers::TestApp`).
 
 #[macro_use]
 mod helpers;
 
+mod architecture;
 mod auth_api;
 mod faults;
 mod fuzz;
