@@ -39,25 +39,20 @@ pub enum ApiError {
     Unauthenticated,
     InvalidCredentials,
     Forbidden,
-    BadInput {
-        field: Option<String>,
-        message: String,
-    },
-    Conflict {
-        field: Option<String>,
-    },
+    BadInput { field: Option<String> },
+    Conflict { field: Option<String> },
     RateLimited,
     Network,
     Server,
 }
 
 impl ApiError {
-    pub fn from_code(code: &str, field: Option<String>, message: String) -> Self {
+    fn from_code(code: &str, field: Option<String>) -> Self {
         match code {
             "UNAUTHENTICATED" => Self::Unauthenticated,
             "INVALID_CREDENTIALS" => Self::InvalidCredentials,
             "FORBIDDEN" => Self::Forbidden,
-            "BAD_USER_INPUT" => Self::BadInput { field, message },
+            "BAD_USER_INPUT" => Self::BadInput { field },
             "CONFLICT" => Self::Conflict { field },
             "RATE_LIMITED" => Self::RateLimited,
             _ => Self::Server,
@@ -70,7 +65,7 @@ impl ApiError {
             Self::Unauthenticated => "error-session-ended",
             Self::InvalidCredentials => "error-invalid-credentials",
             Self::Forbidden => "error-forbidden",
-            Self::BadInput { field, .. } => match field.as_deref() {
+            Self::BadInput { field } => match field.as_deref() {
                 Some("email") => "error-email-invalid",
                 Some("username") => "error-username-chars",
                 Some("password") => "error-password-rules",
@@ -87,7 +82,7 @@ impl ApiError {
     /// The form field the error belongs to, if any.
     pub fn field(&self) -> Option<&str> {
         match self {
-            Self::BadInput { field, .. } | Self::Conflict { field } => field.as_deref(),
+            Self::BadInput { field } | Self::Conflict { field } => field.as_deref(),
             _ => None,
         }
     }
@@ -105,7 +100,7 @@ impl ApiError {
                 .map(str::to_owned)
         };
         match extension("code") {
-            Some(code) => Self::from_code(&code, extension("field"), first.message.clone()),
+            Some(code) => Self::from_code(&code, extension("field")),
             None => Self::Server,
         }
     }
@@ -433,17 +428,14 @@ mod tests {
 
     #[test]
     fn service_codes_map_to_errors_and_messages() {
-        let conflict = ApiError::from_code("CONFLICT", Some("email".into()), String::new());
+        let conflict = ApiError::from_code("CONFLICT", Some("email".into()));
         assert_eq!(conflict.message_id(), "error-email-taken");
         assert_eq!(conflict.field(), Some("email"));
         assert_eq!(
-            ApiError::from_code("RATE_LIMITED", None, String::new()),
+            ApiError::from_code("RATE_LIMITED", None),
             ApiError::RateLimited
         );
-        assert_eq!(
-            ApiError::from_code("SOMETHING_NEW", None, String::new()),
-            ApiError::Server
-        );
+        assert_eq!(ApiError::from_code("SOMETHING_NEW", None), ApiError::Server);
         assert_eq!(
             ApiError::InvalidCredentials.message_id(),
             "error-invalid-credentials"
