@@ -8,7 +8,7 @@ use dioxus_i18n::t;
 use crate::Route;
 use crate::api::Api;
 use crate::components::{Avatar, DropdownMenu, Icon, IconName, MenuItem, Separator, Sheet, Toasts};
-use crate::state::{AuthState, Theme, UiState};
+use crate::state::{AuthState, Theme, use_ui};
 
 /// Placeholder navigation of the first phase: (message id, icon, enabled).
 const NAV: &[(&str, IconName, bool)] = &[
@@ -53,8 +53,7 @@ pub fn AppShell() -> Element {
 
 #[component]
 fn Sidebar() -> Element {
-    let ui = use_context::<Signal<UiState>>();
-    let collapsed = !ui.read().sidebar_open;
+    let collapsed = !use_ui().get().sidebar_open;
     let width = if collapsed { "w-16" } else { "w-64" };
     rsx! {
         aside {
@@ -105,12 +104,12 @@ fn Navigation(collapsed: bool) -> Element {
 
 #[component]
 fn Header(drawer: Signal<bool>) -> Element {
-    let mut ui = use_context::<Signal<UiState>>();
+    let ui = use_ui();
     let auth = use_context::<Signal<AuthState>>();
     let api = use_context::<Api>();
     let toasts = use_context::<Toasts>();
     let mut drawer = drawer;
-    let state = *ui.read();
+    let state = ui.get();
     let user = auth.read().user.clone().unwrap_or_default();
     let (theme_icon, theme_label) = match state.theme {
         Theme::Light => (IconName::Moon, t!("theme-dark")),
@@ -131,7 +130,7 @@ fn Header(drawer: Signal<bool>) -> Element {
                 class: "hidden rounded-md p-2 hover:bg-muted md:inline-flex",
                 aria_label: t!("sidebar-toggle"),
                 aria_expanded: state.sidebar_open,
-                onclick: move |_| ui.write().sidebar_open ^= true,
+                onclick: move |_| ui.toggle_sidebar(),
                 Icon { name: IconName::Menu }
             }
             h1 { class: "text-lg font-semibold", {t!("nav-dashboard")} }
@@ -142,10 +141,7 @@ fn Header(drawer: Signal<bool>) -> Element {
                     class: "inline-flex items-center gap-1 rounded-md px-2 py-2 text-sm hover:bg-muted",
                     // The accessible name includes the visible "EN"/"RU".
                     aria_label: format!("{} — {}", t!("language-short"), t!("language-toggle")),
-                    onclick: move |_| {
-                        let next = ui.read().language.other();
-                        ui.write().language = next;
-                    },
+                    onclick: move |_| ui.toggle_language(),
                     Icon { name: IconName::Globe }
                     span { {t!("language-short")} }
                 }
@@ -154,13 +150,7 @@ fn Header(drawer: Signal<bool>) -> Element {
                     id: "theme-toggle",
                     class: "rounded-md p-2 hover:bg-muted",
                     aria_label: theme_label,
-                    onclick: move |_| {
-                        let next = match ui.read().theme {
-                            Theme::Light => Theme::Dark,
-                            Theme::Dark => Theme::Light,
-                        };
-                        ui.write().theme = next;
-                    },
+                    onclick: move |_| ui.toggle_theme(),
                     Icon { name: theme_icon }
                 }
                 DropdownMenu {

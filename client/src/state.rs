@@ -1,12 +1,18 @@
 //! What the client remembers: who is signed in (and their tokens) and how the
 //! UI is set up. Both live in localStorage, so they survive a reload, and
-//! every tab sees the others' changes through the `storage` event.
+//! every tab follows the others. The UI settings have one owner, [`Ui`];
+//! `public/theme.js` reads them before the app loads, so their JSON shape is
+//! an interface.
 
+use dioxus::prelude::*;
+use dioxus_i18n::prelude::use_init_i18n;
 use gloo_storage::{LocalStorage, Storage};
 use serde::{Deserialize, Serialize};
 
+use crate::{i18n, storage};
+
 pub const AUTH_KEY: &str = "auth";
-pub const UI_KEY: &str = "ui";
+const UI_KEY: &str = "ui";
 
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
 pub struct User {
@@ -82,6 +88,15 @@ pub enum Theme {
     Dark,
 }
 
+impl Theme {
+    fn other(self) -> Self {
+        match self {
+            Self::Light => Self::Dark,
+            Self::Dark => Self::Light,
+        }
+    }
+}
+
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub enum Language {
     #[default]
@@ -101,7 +116,7 @@ impl Language {
     }
 
     /// The first visit follows the browser's preferred language.
-    pub fn from_browser(preferred: &str) -> Self {
+    fn from_browser(preferred: &str) -> Self {
         if preferred.to_ascii_lowercase().starts_with("ru") {
             Self::Russian
         } else {
@@ -109,7 +124,7 @@ impl Language {
         }
     }
 
-    pub fn other(self) -> Self {
+    fn other(self) -> Self {
         match self {
             Self::English => Self::Russian,
             Self::Russian => Self::English,
@@ -127,7 +142,7 @@ pub struct UiState {
 impl UiState {
     /// The stored settings, or on a first visit the browser's language and
     /// colour scheme.
-    pub fn load() -> Self {
+    fn load() -> Self {
         LocalStorage::get(UI_KEY).unwrap_or_else(|_| Self {
             sidebar_open: true,
             theme: if prefers_dark() {
@@ -139,9 +154,82 @@ impl UiState {
         })
     }
 
-    pub fn save(&self) {
+    fn save(&self) {
         let _ = LocalStorage::set(UI_KEY, self);
     }
+}
+
+/// The UI settings store, shared through context; components reach it with
+/// [`use_ui`].
+#[derive(Clone, Copy)]
+pub struct Ui {
+    state: Signal<UiState>,
+}
+
+/// Creates the store at the root, from the stored settings. Every change,
+/// whoever made it, is saved and reaches `<html>` and the translations.
+pub fn use_ui_provider() {
+    let ui = use_context_provider(|| Ui {
+        state: Signal::new(UiState::load()),
+    });
+    let mut translations = use_init_i18n(|| i18n::config(ui.state.peek().language));
+    use_effect(move || {
+        let state = ui.get();
+        state.save();
+        apply_to_document(&state);
+        translations.set_language(i18n::langid(state.language));
+    });
+    use_hook(|| {
+        storage::on_other_tab_change(move |key| {
+            if key == Some(UI_KEY) {
+                let mut state = ui.state;
+                state.set(UiState::load());
+            }
+        })
+    });
+}
+
+pub fn use_ui() -> Ui {
+    use_context()
+}
+
+impl Ui {
+    /// The settings now; the calling component re-renders when they change.
+    pub fn get(&self) -> UiState {
+        *self.state.read()
+    }
+
+    pub fn toggle_sidebar(&self) {
+        self.update(|state| state.sidebar_open ^= true);
+    }
+
+    pub fn toggle_theme(&self) {
+        self.update(|state| state.theme = state.theme.other());
+    }
+
+    pub fn toggle_language(&self) {
+        self.update(|state| state.language = state.language.other());
+    }
+
+    fn update(&self, change: impl FnOnce(&mut UiState)) {
+        let mut state = self.state;
+        change(&mut state.write());
+    }
+}
+
+/// The theme class and `lang` on `<html>`; `theme.js` sets the same before the
+/// app loads, so the page never flashes the wrong theme.
+fn apply_to_document(state: &UiState) {
+    let Some(root) = web_sys::window()
+        .and_then(|w| w.document())
+        .and_then(|d| d.document_element())
+    else {
+        return;
+    };
+    let _ = root
+        .class_list()
+        .toggle_with_force("dark", state.theme == Theme::Dark);
+    let _ = root.set_attribute("lang", state.language.html_lang());
 }
 
 fn browser_language() -> String {
