@@ -6,9 +6,9 @@ use dioxus::prelude::*;
 use dioxus_i18n::t;
 
 use crate::Route;
-use crate::api::Api;
 use crate::components::{Avatar, DropdownMenu, Icon, IconName, MenuItem, Separator, Sheet, Toasts};
-use crate::state::{AuthState, Theme, use_ui};
+use crate::session::use_session;
+use crate::state::{Theme, use_ui};
 
 /// Placeholder navigation of the first phase: (message id, icon, enabled).
 const NAV: &[(&str, IconName, bool)] = &[
@@ -23,14 +23,14 @@ const NAV: &[(&str, IconName, bool)] = &[
 /// brings them back here afterwards.
 #[component]
 pub fn AppShell() -> Element {
-    let auth = use_context::<Signal<AuthState>>();
+    let session = use_session();
     let route = use_route::<Route>();
     let navigator = use_navigator();
-    let signed_in = auth.read().is_signed_in();
+    let signed_in = session.is_signed_in();
     let here = route.to_string();
     let drawer = use_signal(|| false);
     use_effect(move || {
-        if !auth.read().is_signed_in() {
+        if !session.is_signed_in() {
             navigator.replace(Route::Login { next: here.clone() });
         }
     });
@@ -105,12 +105,11 @@ fn Navigation(collapsed: bool) -> Element {
 #[component]
 fn Header(drawer: Signal<bool>) -> Element {
     let ui = use_ui();
-    let auth = use_context::<Signal<AuthState>>();
-    let api = use_context::<Api>();
+    let session = use_session();
     let toasts = use_context::<Toasts>();
     let mut drawer = drawer;
     let state = ui.get();
-    let user = auth.read().user.clone().unwrap_or_default();
+    let user = session.user().unwrap_or_default();
     let (theme_icon, theme_label) = match state.theme {
         Theme::Light => (IconName::Moon, t!("theme-dark")),
         Theme::Dark => (IconName::Sun, t!("theme-light")),
@@ -165,7 +164,7 @@ fn Header(drawer: Signal<bool>) -> Element {
                         onclick: move |_| {
                             toasts.push(t!("toast-signed-out"));
                             // Outlives this header, which signing out removes.
-                            dioxus::core::spawn_forever(async move { api.logout().await });
+                            dioxus::core::spawn_forever(async move { session.logout().await });
                         },
                         Icon { name: IconName::Logout, class: "h-4 w-4" }
                         {t!("logout")}

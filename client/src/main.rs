@@ -6,17 +6,18 @@ mod components;
 mod i18n;
 mod layout;
 mod pages;
+mod session;
 mod state;
 mod storage;
 mod validation;
 
 use dioxus::prelude::*;
 
-use api::Api;
 use components::{Toaster, Toasts};
 use layout::AppShell;
 use pages::{Dashboard, Login, NotFound, Register};
-use state::{AUTH_KEY, AuthState, use_ui_provider};
+use session::use_session_provider;
+use state::use_ui_provider;
 
 #[derive(Routable, Clone, PartialEq, Debug)]
 #[rustfmt::skip]
@@ -40,20 +41,8 @@ fn main() {
 #[component]
 fn App() -> Element {
     use_ui_provider();
-    let auth = use_signal(AuthState::load);
-    use_context_provider(|| auth);
-    use_context_provider(|| Api::new(auth));
+    use_session_provider();
     use_context_provider(Toasts::new);
-    // Another tab signed in or out: follow it.
-    use_hook(|| {
-        let mut auth = auth;
-        storage::on_other_tab_change(move |key| {
-            if matches!(key, Some(AUTH_KEY) | None) {
-                auth.set(AuthState::load());
-            }
-        })
-    });
-
     rsx! {
         Router::<Route> {}
         Toaster {}

@@ -1,8 +1,7 @@
-//! What the client remembers: who is signed in (and their tokens) and how the
-//! UI is set up. Both live in localStorage, so they survive a reload, and
-//! every tab follows the others. The UI settings have one owner, [`Ui`];
-//! `public/theme.js` reads them before the app loads, so their JSON shape is
-//! an interface.
+//! How the UI is set up: sidebar, theme and language. [`Ui`] alone owns it.
+//! It lives in localStorage under `ui`, so it survives a reload and every tab
+//! follows the others; `public/theme.js` reads the same key before the app
+//! loads, so its JSON shape is an interface.
 
 use dioxus::prelude::*;
 use dioxus_i18n::prelude::use_init_i18n;
@@ -11,74 +10,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::{i18n, storage};
 
-pub const AUTH_KEY: &str = "auth";
 const UI_KEY: &str = "ui";
-
-#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
-pub struct User {
-    pub id: String,
-    pub email: String,
-    pub username: String,
-    pub full_name: Option<String>,
-    pub is_admin: bool,
-}
-
-impl User {
-    /// The name to greet: the full name, or else the username.
-    pub fn display_name(&self) -> &str {
-        self.full_name
-            .as_deref()
-            .filter(|n| !n.trim().is_empty())
-            .unwrap_or(&self.username)
-    }
-
-    /// Up to two initials for the avatar.
-    pub fn initials(&self) -> String {
-        self.display_name()
-            .split_whitespace()
-            .filter_map(|word| word.chars().next())
-            .take(2)
-            .flat_map(char::to_uppercase)
-            .collect()
-    }
-}
-
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
-pub struct Tokens {
-    pub access_token: String,
-    pub refresh_token: String,
-}
-
-#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
-pub struct AuthState {
-    pub user: Option<User>,
-    pub tokens: Option<Tokens>,
-}
-
-impl AuthState {
-    pub fn signed_in(user: User, tokens: Tokens) -> Self {
-        Self {
-            user: Some(user),
-            tokens: Some(tokens),
-        }
-    }
-
-    pub fn is_signed_in(&self) -> bool {
-        self.user.is_some() && self.tokens.is_some()
-    }
-
-    pub fn load() -> Self {
-        LocalStorage::get(AUTH_KEY).unwrap_or_default()
-    }
-
-    pub fn save(&self) {
-        if self.is_signed_in() {
-            let _ = LocalStorage::set(AUTH_KEY, self);
-        } else {
-            LocalStorage::delete(AUTH_KEY);
-        }
-    }
-}
 
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "lowercase")]
@@ -248,39 +180,8 @@ fn prefers_dark() -> bool {
 mod tests {
     use super::*;
 
-    fn ada() -> User {
-        User {
-            id: "1".into(),
-            email: "ada@example.org".into(),
-            username: "ada".into(),
-            full_name: Some("Ada Lovelace".into()),
-            is_admin: false,
-        }
-    }
-
     #[test]
-    fn names_and_initials() {
-        assert_eq!(ada().display_name(), "Ada Lovelace");
-        assert_eq!(ada().initials(), "AL");
-        let plain = User {
-            full_name: Some("  ".into()),
-            ..ada()
-        };
-        assert_eq!(plain.display_name(), "ada");
-        assert_eq!(plain.initials(), "A");
-    }
-
-    #[test]
-    fn stored_state_round_trips_through_json() {
-        let auth = AuthState::signed_in(
-            ada(),
-            Tokens {
-                access_token: "a".into(),
-                refresh_token: "r".into(),
-            },
-        );
-        let json = serde_json::to_string(&auth).unwrap();
-        assert_eq!(serde_json::from_str::<AuthState>(&json).unwrap(), auth);
+    fn stored_settings_round_trip_through_json() {
         let ui = UiState {
             sidebar_open: false,
             theme: Theme::Dark,
