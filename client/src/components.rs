@@ -251,7 +251,8 @@ pub struct Toast {
     message: String,
 }
 
-/// Short-lived messages in a corner; `push` from anywhere below the provider.
+/// Short-lived messages in a corner; `push` from anywhere below the provider
+/// ([`use_toasts`]).
 #[derive(Clone, Copy)]
 pub struct Toasts {
     list: Signal<Vec<Toast>>,
@@ -280,9 +281,13 @@ impl Toasts {
     }
 }
 
+pub fn use_toasts() -> Toasts {
+    use_context()
+}
+
 #[component]
 pub fn Toaster() -> Element {
-    let toasts = use_context::<Toasts>();
+    let toasts = use_toasts();
     rsx! {
         div {
             class: "pointer-events-none fixed bottom-4 right-4 z-[60] flex flex-col gap-2",

@@ -6,7 +6,9 @@ use dioxus::prelude::*;
 use dioxus_i18n::t;
 
 use crate::Route;
-use crate::components::{Avatar, DropdownMenu, Icon, IconName, MenuItem, Separator, Sheet, Toasts};
+use crate::components::{
+    Avatar, DropdownMenu, Icon, IconName, MenuItem, Separator, Sheet, use_toasts,
+};
 use crate::session::use_session;
 use crate::state::{Theme, use_ui};
 
@@ -106,7 +108,7 @@ fn Navigation(collapsed: bool) -> Element {
 fn Header(drawer: Signal<bool>) -> Element {
     let ui = use_ui();
     let session = use_session();
-    let toasts = use_context::<Toasts>();
+    let toasts = use_toasts();
     let mut drawer = drawer;
     let state = ui.get();
     let user = session.user().unwrap_or_default();

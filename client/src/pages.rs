@@ -5,7 +5,9 @@ use dioxus_i18n::t;
 
 use crate::Route;
 use crate::api::{self, ApiError};
-use crate::components::{Alert, Button, Card, Checkbox, Field, Icon, IconName, Toasts, Variant};
+use crate::components::{
+    Alert, Button, Card, Checkbox, Field, Icon, IconName, Variant, use_toasts,
+};
 use crate::session::use_session;
 use crate::validation;
 
@@ -116,7 +118,7 @@ pub fn Login(next: String) -> Element {
 pub fn Register() -> Element {
     use_leave_when_signed_in(String::new());
     let session = use_session();
-    let toasts = use_context::<Toasts>();
+    let toasts = use_toasts();
     let email = use_signal(String::new);
     let username = use_signal(String::new);
     let password = use_signal(String::new);
