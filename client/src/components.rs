@@ -17,13 +17,10 @@ pub enum Variant {
 pub fn Button(
     #[props(default)] variant: Variant,
     #[props(default = "button")] r#type: &'static str,
-    #[props(default)] disabled: bool,
     /// Shows a spinner and blocks further clicks while an action runs.
     #[props(default)]
     loading: bool,
     #[props(default)] class: String,
-    #[props(into, default)] aria_label: Option<String>,
-    #[props(into, default)] id: Option<String>,
     onclick: Option<EventHandler<MouseEvent>>,
     children: Element,
 ) -> Element {
@@ -33,12 +30,10 @@ pub fn Button(
     };
     rsx! {
         button {
-            id,
             r#type,
             class: "inline-flex items-center justify-center gap-2 rounded-md px-4 py-2 text-sm font-medium transition-colors disabled:pointer-events-none disabled:opacity-60 {FOCUS} {look} {class}",
-            disabled: disabled || loading,
+            disabled: loading,
             aria_busy: loading,
-            aria_label,
             onclick: move |event| {
                 if let Some(handler) = &onclick {
                     handler.call(event);
@@ -70,7 +65,6 @@ pub fn Field(
     #[props(default)] autocomplete: &'static str,
     #[props(into, default)] hint: Option<String>,
     error: Option<String>,
-    onblur: Option<EventHandler<FocusEvent>>,
 ) -> Element {
     let mut value = value;
     let error_id = format!("{id}-error");
@@ -98,11 +92,6 @@ pub fn Field(
                 aria_describedby: described,
                 class: "flex h-10 w-full rounded-md border {border} bg-background px-3 py-2 text-sm placeholder:text-muted-foreground {FOCUS}",
                 oninput: move |event| value.set(event.value()),
-                onblur: move |event| {
-                    if let Some(handler) = &onblur {
-                        handler.call(event);
-                    }
-                },
             }
             if let Some(error) = error.as_deref() {
                 p { id: error_id, class: "text-sm text-destructive", role: "alert", "{error}" }
@@ -262,7 +251,8 @@ pub struct Toast {
     message: String,
 }
 
-/// Short-lived messages in a corner; `push` from anywhere below the provider.
+/// Short-lived messages in a corner; `push` from anywhere below the provider
+/// ([`use_toasts`]).
 #[derive(Clone, Copy)]
 pub struct Toasts {
     list: Signal<Vec<Toast>>,
@@ -291,9 +281,13 @@ impl Toasts {
     }
 }
 
+pub fn use_toasts() -> Toasts {
+    use_context()
+}
+
 #[component]
 pub fn Toaster() -> Element {
-    let toasts = use_context::<Toasts>();
+    let toasts = use_toasts();
     rsx! {
         div {
             class: "pointer-events-none fixed bottom-4 right-4 z-[60] flex flex-col gap-2",

@@ -6,9 +6,11 @@ use dioxus::prelude::*;
 use dioxus_i18n::t;
 
 use crate::Route;
-use crate::api::Api;
-use crate::components::{Avatar, DropdownMenu, Icon, IconName, MenuItem, Separator, Sheet, Toasts};
-use crate::state::{AuthState, Theme, UiState};
+use crate::components::{
+    Avatar, DropdownMenu, Icon, IconName, MenuItem, Separator, Sheet, use_toasts,
+};
+use crate::session::use_session;
+use crate::state::{Theme, use_ui};
 
 /// Placeholder navigation of the first phase: (message id, icon, enabled).
 const NAV: &[(&str, IconName, bool)] = &[
@@ -23,14 +25,14 @@ const NAV: &[(&str, IconName, bool)] = &[
 /// brings them back here afterwards.
 #[component]
 pub fn AppShell() -> Element {
-    let auth = use_context::<Signal<AuthState>>();
+    let session = use_session();
     let route = use_route::<Route>();
     let navigator = use_navigator();
-    let signed_in = auth.read().is_signed_in();
+    let signed_in = session.is_signed_in();
     let here = route.to_string();
     let drawer = use_signal(|| false);
     use_effect(move || {
-        if !auth.read().is_signed_in() {
+        if !session.is_signed_in() {
             navigator.replace(Route::Login { next: here.clone() });
         }
     });
@@ -53,8 +55,7 @@ pub fn AppShell() -> Element {
 
 #[component]
 fn Sidebar() -> Element {
-    let ui = use_context::<Signal<UiState>>();
-    let collapsed = !ui.read().sidebar_open;
+    let collapsed = !use_ui().get().sidebar_open;
     let width = if collapsed { "w-16" } else { "w-64" };
     rsx! {
         aside {
@@ -105,13 +106,12 @@ fn Navigation(collapsed: bool) -> Element {
 
 #[component]
 fn Header(drawer: Signal<bool>) -> Element {
-    let mut ui = use_context::<Signal<UiState>>();
-    let auth = use_context::<Signal<AuthState>>();
-    let api = use_context::<Api>();
-    let toasts = use_context::<Toasts>();
+    let ui = use_ui();
+    let session = use_session();
+    let toasts = use_toasts();
     let mut drawer = drawer;
-    let state = *ui.read();
-    let user = auth.read().user.clone().unwrap_or_default();
+    let state = ui.get();
+    let user = session.user().unwrap_or_default();
     let (theme_icon, theme_label) = match state.theme {
         Theme::Light => (IconName::Moon, t!("theme-dark")),
         Theme::Dark => (IconName::Sun, t!("theme-light")),
@@ -131,7 +131,7 @@ fn Header(drawer: Signal<bool>) -> Element {
                 class: "hidden rounded-md p-2 hover:bg-muted md:inline-flex",
                 aria_label: t!("sidebar-toggle"),
                 aria_expanded: state.sidebar_open,
-                onclick: move |_| ui.write().sidebar_open ^= true,
+                onclick: move |_| ui.toggle_sidebar(),
                 Icon { name: IconName::Menu }
             }
             h1 { class: "text-lg font-semibold", {t!("nav-dashboard")} }
@@ -142,10 +142,7 @@ fn Header(drawer: Signal<bool>) -> Element {
                     class: "inline-flex items-center gap-1 rounded-md px-2 py-2 text-sm hover:bg-muted",
                     // The accessible name includes the visible "EN"/"RU".
                     aria_label: format!("{} — {}", t!("language-short"), t!("language-toggle")),
-                    onclick: move |_| {
-                        let next = ui.read().language.other();
-                        ui.write().language = next;
-                    },
+                    onclick: move |_| ui.toggle_language(),
                     Icon { name: IconName::Globe }
                     span { {t!("language-short")} }
                 }
@@ -154,13 +151,7 @@ fn Header(drawer: Signal<bool>) -> Element {
                     id: "theme-toggle",
                     class: "rounded-md p-2 hover:bg-muted",
                     aria_label: theme_label,
-                    onclick: move |_| {
-                        let next = match ui.read().theme {
-                            Theme::Light => Theme::Dark,
-                            Theme::Dark => Theme::Light,
-                        };
-                        ui.write().theme = next;
-                    },
+                    onclick: move |_| ui.toggle_theme(),
                     Icon { name: theme_icon }
                 }
                 DropdownMenu {
@@ -175,7 +166,7 @@ fn Header(drawer: Signal<bool>) -> Element {
                         onclick: move |_| {
                             toasts.push(t!("toast-signed-out"));
                             // Outlives this header, which signing out removes.
-                            dioxus::core::spawn_forever(async move { api.logout().await });
+                            dioxus::core::spawn_forever(async move { session.logout().await });
                         },
                         Icon { name: IconName::Logout, class: "h-4 w-4" }
                         {t!("logout")}

@@ -4,9 +4,11 @@ use dioxus::prelude::*;
 use dioxus_i18n::t;
 
 use crate::Route;
-use crate::api::{Api, ApiError};
-use crate::components::{Alert, Button, Card, Checkbox, Field, Icon, IconName, Toasts, Variant};
-use crate::state::AuthState;
+use crate::api::{self, ApiError};
+use crate::components::{
+    Alert, Button, Card, Checkbox, Field, Icon, IconName, Variant, use_toasts,
+};
+use crate::session::use_session;
 use crate::validation;
 
 /// Where to go after signing in: back to the page that asked for it, if it
@@ -20,10 +22,10 @@ pub fn destination(next: &str) -> Route {
 
 /// Sends a signed-in visitor on, for the pages only signed-out people need.
 fn use_leave_when_signed_in(next: String) {
-    let auth = use_context::<Signal<AuthState>>();
+    let session = use_session();
     let navigator = use_navigator();
     use_effect(move || {
-        if auth.read().is_signed_in() {
+        if session.is_signed_in() {
             navigator.replace(destination(&next));
         }
     });
@@ -55,7 +57,7 @@ fn AuthCard(title: String, subtitle: String, children: Element) -> Element {
 #[component]
 pub fn Login(next: String) -> Element {
     use_leave_when_signed_in(next.clone());
-    let api = use_context::<Api>();
+    let session = use_session();
     let email = use_signal(String::new);
     let password = use_signal(String::new);
     let remember_me = use_signal(|| false);
@@ -79,8 +81,9 @@ pub fn Login(next: String) -> Element {
         busy.set(true);
         failure.set(None);
         spawn(async move {
-            if let Err(error) = api.login(&email(), &password(), remember_me()).await {
-                failure.set(Some(error));
+            match api::login(&email(), &password(), remember_me()).await {
+                Ok((user, tokens)) => session.sign_in(user, tokens),
+                Err(error) => failure.set(Some(error)),
             }
             busy.set(false);
         });
@@ -114,8 +117,8 @@ pub fn Login(next: String) -> Element {
 #[component]
 pub fn Register() -> Element {
     use_leave_when_signed_in(String::new());
-    let api = use_context::<Api>();
-    let toasts = use_context::<Toasts>();
+    let session = use_session();
+    let toasts = use_toasts();
     let email = use_signal(String::new);
     let username = use_signal(String::new);
     let password = use_signal(String::new);
@@ -177,11 +180,12 @@ pub fn Register() -> Element {
         }
         busy.set(true);
         spawn(async move {
-            let result = api
-                .register(&email(), &username(), &password(), &full_name())
-                .await;
+            let result = api::register(&email(), &username(), &password(), &full_name()).await;
             match result {
-                Ok(()) => toasts.push(t!("toast-registered")),
+                Ok((user, tokens)) => {
+                    session.sign_in(user, tokens);
+                    toasts.push(t!("toast-registered"));
+                }
                 Err(error) => failure.set(Some(error)),
             }
             busy.set(false);
@@ -222,24 +226,15 @@ pub fn Register() -> Element {
 
 #[component]
 pub fn Dashboard() -> Element {
-    let auth = use_context::<Signal<AuthState>>();
-    let api = use_context::<Api>();
+    let session = use_session();
     // Confirms the session with the service (refreshing it if needed) and
     // picks up changes to the profile made elsewhere.
     use_future(move || async move {
-        let mut auth = auth;
-        if let Ok(user) = api.me().await {
-            let mut state = auth.peek().clone();
-            // Only over the same account: another tab may have switched users.
-            let same_account = state.user.as_ref().is_some_and(|u| u.id == user.id);
-            if same_account && state.user.as_ref() != Some(&user) {
-                state.user = Some(user);
-                state.save();
-                auth.set(state);
-            }
+        if let Ok(user) = session.authorized(api::me).await {
+            session.update_user(user);
         }
     });
-    let user = auth.read().user.clone().unwrap_or_default();
+    let user = session.user().unwrap_or_default();
     let stats = [
         ("stat-steps", IconName::Activity),
         ("stat-heart-rate", IconName::Heart),

@@ -1,0 +1,375 @@
+//! Who is signed in, and with which tokens. [`Session`] alone owns that
+//! state: it keeps localStorage's `auth` key and the signal the pages read in
+//! step, follows other tabs signing in and out, and runs the one refresh at a
+//! time that tabs share, so that a rotated-out refresh token is not presented
+//! again (the service takes that for a stolen token and ends the session).
+
+use std::rc::Rc;
+
+use dioxus::prelude::*;
+use gloo_storage::{LocalStorage, Storage};
+use serde::{Deserialize, Serialize};
+use wasm_bindgen::prelude::*;
+
+use crate::api::{self, ApiError};
+use crate::storage;
+
+/// The e2e tests read and write this key too.
+const AUTH_KEY: &str = "auth";
+
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+pub struct User {
+    pub id: String,
+    pub email: String,
+    pub username: String,
+    pub full_name: Option<String>,
+    pub is_admin: bool,
+}
+
+impl User {
+    /// The name to greet: the full name, or else the username.
+    pub fn display_name(&self) -> &str {
+        self.full_name
+            .as_deref()
+            .filter(|n| !n.trim().is_empty())
+            .unwrap_or(&self.username)
+    }
+
+    /// Up to two initials for the avatar.
+    pub fn initials(&self) -> String {
+        self.display_name()
+            .split_whitespace()
+            .filter_map(|word| word.chars().next())
+            .take(2)
+            .flat_map(char::to_uppercase)
+            .collect()
+    }
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct Tokens {
+    pub access_token: String,
+    pub refresh_token: String,
+}
+
+/// What is stored under [`AUTH_KEY`].
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+struct AuthState {
+    user: Option<User>,
+    tokens: Option<Tokens>,
+}
+
+impl AuthState {
+    fn is_signed_in(&self) -> bool {
+        self.user.is_some() && self.tokens.is_some()
+    }
+
+    fn user_id(&self) -> Option<String> {
+        self.user.as_ref().map(|u| u.id.clone())
+    }
+
+    fn load() -> Self {
+        LocalStorage::get(AUTH_KEY).unwrap_or_default()
+    }
+
+    fn save(&self) {
+        if self.is_signed_in() {
+            let _ = LocalStorage::set(AUTH_KEY, self);
+        } else {
+            LocalStorage::delete(AUTH_KEY);
+        }
+    }
+}
+
+/// The session store, shared through context; components reach it with
+/// [`use_session`].
+#[derive(Clone, Copy)]
+pub struct Session {
+    state: Signal<AuthState>,
+}
+
+pub fn use_session() -> Session {
+    use_context()
+}
+
+/// Creates the store at the root, from what this browser stored.
+pub fn use_session_provider() {
+    let session = use_context_provider(|| Session {
+        state: Signal::new(AuthState::load()),
+    });
+    use_hook(|| {
+        storage::on_other_tab_change(move |key| {
+            // `None`: another tab cleared the storage, this key with it.
+            if matches!(key, Some(AUTH_KEY) | None) {
+                session.show_stored();
+            }
+        })
+    });
+}
+
+impl Session {
+    /// Whether someone is signed in; the calling component or effect reruns
+    /// when that changes.
+    pub fn is_signed_in(&self) -> bool {
+        self.state.read().is_signed_in()
+    }
+
+    /// The signed-in user; the calling component re-renders when it changes.
+    pub fn user(&self) -> Option<User> {
+        self.state.read().user.clone()
+    }
+
+    pub fn sign_in(&self, user: User, tokens: Tokens) {
+        self.store(AuthState {
+            user: Some(user),
+            tokens: Some(tokens),
+        });
+    }
+
+    /// Takes a fresher copy of the signed-in user's profile, but never over
+    /// another account: another tab may have switched users meanwhile.
+    pub fn update_user(&self, user: User) {
+        let mut state = self.state.peek().clone();
+        let same_account = state.user.as_ref().is_some_and(|u| u.id == user.id);
+        if same_account && state.user.as_ref() != Some(&user) {
+            state.user = Some(user);
+            self.store(state);
+        }
+    }
+
+    /// Runs `call` with the access token; if the service refuses it, refreshes
+    /// once and retries, and signs out when that fails too.
+    pub async fn authorized<T, F>(&self, call: impl Fn(Option<String>) -> F) -> Result<T, ApiError>
+    where
+        F: Future<Output = Result<T, ApiError>>,
+    {
+        let used = self.state.peek().tokens.clone();
+        let token = used.as_ref().map(|t| t.access_token.clone());
+        match call(token).await {
+            Err(ApiError::Unauthenticated) => {
+                let tokens = self.refreshed(used).await?;
+                let retried = call(Some(tokens.access_token)).await;
+                if matches!(retried, Err(ApiError::Unauthenticated)) {
+                    self.sign_out();
+                }
+                retried
+            }
+            other => other,
+        }
+    }
+
+    /// New tokens after `used` was refused: one refresh at a time, in this
+    /// tab and across tabs; whoever comes second adopts what the first stored.
+    /// Never touches a session that is no longer the caller's (signed out, or
+    /// another user signed in from another tab meanwhile).
+    async fn refreshed(&self, used: Option<Tokens>) -> Result<Tokens, ApiError> {
+        let caller = self.state.peek().user_id();
+        let still_caller = {
+            let caller = caller.clone();
+            move |state: &AuthState| state.user_id() == caller
+        };
+        // Reads and writes localStorage only: another tab may have changed it
+        // while this one waited for the lock.
+        let outcome = exclusive(async move {
+            let stored = AuthState::load();
+            if !still_caller(&stored) {
+                return Err(ApiError::Unauthenticated);
+            }
+            let refresh_token = match recovery(used.as_ref(), stored.tokens.as_ref()) {
+                Recovery::Adopt(tokens) => return Ok(tokens),
+                Recovery::SignOut => return Err(ApiError::Unauthenticated),
+                Recovery::Refresh(refresh_token) => refresh_token,
+            };
+            let tokens = match api::refresh_token(refresh_token).await {
+                Ok(tokens) => tokens,
+                // Refused, but another tab (one without Web Locks) may have
+                // rotated first and stored the newer pair: use it if so.
+                Err(ApiError::Unauthenticated) => {
+                    let now = AuthState::load();
+                    return match recovery(used.as_ref(), now.tokens.as_ref()) {
+                        Recovery::Adopt(tokens) if still_caller(&now) => Ok(tokens),
+                        _ => Err(ApiError::Unauthenticated),
+                    };
+                }
+                Err(other) => return Err(other),
+            };
+            // Store the pair only over the state it replaces.
+            let mut now = AuthState::load();
+            if now.tokens == stored.tokens {
+                now.tokens = Some(tokens.clone());
+                now.save();
+            }
+            Ok(tokens)
+        })
+        .await
+        .unwrap_or(Err(ApiError::Network));
+        self.show_stored();
+        if outcome == Err(ApiError::Unauthenticated) && AuthState::load().user_id() == caller {
+            self.sign_out();
+        }
+        outcome
+    }
+
+    /// Ends the session on the service (best effort) and here. Waits for a
+    /// refresh in flight, so the token sent is the live one.
+    pub async fn logout(&self) {
+        let session = *self;
+        let _ = exclusive(async move {
+            let tokens = AuthState::load().tokens;
+            session.sign_out();
+            if let Some(tokens) = tokens {
+                let _ = api::logout(tokens.refresh_token).await;
+            }
+        })
+        .await;
+        // Also when the browser refused the lock and the work never ran.
+        self.sign_out();
+    }
+
+    fn sign_out(&self) {
+        self.store(AuthState::default());
+    }
+
+    /// Stored first, so that other tabs and a reload see what this tab shows.
+    fn store(&self, state: AuthState) {
+        state.save();
+        let mut shown = self.state;
+        shown.set(state);
+    }
+
+    /// Shows what is stored now, whoever stored it.
+    fn show_stored(&self) {
+        let mut shown = self.state;
+        shown.set(AuthState::load());
+    }
+}
+
+/// What a call that was refused as `UNAUTHENTICATED` should do next.
+#[derive(Debug, PartialEq)]
+enum Recovery {
+    /// Another call or tab already refreshed: use the tokens it stored.
+    Adopt(Tokens),
+    /// Trade this refresh token for a new pair.
+    Refresh(String),
+    /// Nothing to refresh with: the session is over.
+    SignOut,
+}
+
+/// Decides, from the tokens a call used and those now stored, how to recover.
+fn recovery(used: Option<&Tokens>, stored: Option<&Tokens>) -> Recovery {
+    match (used, stored) {
+        (_, None) => Recovery::SignOut,
+        (Some(used), Some(stored)) if used == stored => {
+            Recovery::Refresh(stored.refresh_token.clone())
+        }
+        (None, Some(stored)) | (Some(_), Some(stored)) => Recovery::Adopt(stored.clone()),
+    }
+}
+
+#[wasm_bindgen(inline_js = "
+export function has_web_locks() {
+  return typeof navigator !== 'undefined' && !!(navigator.locks && navigator.locks.request);
+}
+export function with_web_lock(name, work) {
+  return navigator.locks.request(name, () => work());
+}")]
+extern "C" {
+    fn has_web_locks() -> bool;
+    fn with_web_lock(name: &str, work: &JsValue) -> js_sys::Promise;
+}
+
+thread_local! {
+    static IN_TAB: Rc<futures::lock::Mutex<()>> = Rc::new(futures::lock::Mutex::new(()));
+}
+
+/// Runs `work` while holding the refresh lock of this tab and, where the
+/// browser has the Web Locks API, of every tab of this origin. `None` if the
+/// browser refused the lock before the work could run.
+async fn exclusive<T: 'static>(work: impl Future<Output = T> + 'static) -> Option<T> {
+    let mutex = IN_TAB.with(Rc::clone);
+    let _in_tab = mutex.lock().await;
+    if !has_web_locks() {
+        return Some(work.await);
+    }
+    let (done, result) = futures::channel::oneshot::channel();
+    let run = Closure::once_into_js(move || {
+        wasm_bindgen_futures::future_to_promise(async move {
+            let _ = done.send(work.await);
+            Ok(JsValue::UNDEFINED)
+        })
+    });
+    // The lock's promise settles after the work's, so its result is ready by
+    // now, unless the request failed before running it.
+    let _ = wasm_bindgen_futures::JsFuture::from(with_web_lock("auth-refresh", &run)).await;
+    futures::FutureExt::now_or_never(result).and_then(Result::ok)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn ada() -> User {
+        User {
+            id: "1".into(),
+            email: "ada@example.org".into(),
+            username: "ada".into(),
+            full_name: Some("Ada Lovelace".into()),
+            is_admin: false,
+        }
+    }
+
+    fn tokens(n: u8) -> Tokens {
+        Tokens {
+            access_token: format!("a{n}"),
+            refresh_token: format!("r{n}"),
+        }
+    }
+
+    #[test]
+    fn names_and_initials() {
+        assert_eq!(ada().display_name(), "Ada Lovelace");
+        assert_eq!(ada().initials(), "AL");
+        let plain = User {
+            full_name: Some("  ".into()),
+            ..ada()
+        };
+        assert_eq!(plain.display_name(), "ada");
+        assert_eq!(plain.initials(), "A");
+    }
+
+    #[test]
+    fn stored_session_round_trips_through_json() {
+        let auth = AuthState {
+            user: Some(ada()),
+            tokens: Some(Tokens {
+                access_token: "a".into(),
+                refresh_token: "r".into(),
+            }),
+        };
+        let json = serde_json::to_string(&auth).unwrap();
+        // The e2e tests read the refresh token under this name.
+        assert!(json.contains(r#""refresh_token":"r""#));
+        assert_eq!(serde_json::from_str::<AuthState>(&json).unwrap(), auth);
+    }
+
+    #[test]
+    fn a_refused_call_refreshes_with_the_tokens_it_used() {
+        let t = tokens(1);
+        assert_eq!(recovery(Some(&t), Some(&t)), Recovery::Refresh("r1".into()));
+    }
+
+    #[test]
+    fn a_call_that_lost_the_race_adopts_the_newer_tokens() {
+        assert_eq!(
+            recovery(Some(&tokens(1)), Some(&tokens(2))),
+            Recovery::Adopt(tokens(2))
+        );
+        assert_eq!(recovery(None, Some(&tokens(2))), Recovery::Adopt(tokens(2)));
+    }
+
+    #[test]
+    fn without_stored_tokens_the_session_is_over() {
+        assert_eq!(recovery(Some(&tokens(1)), None), Recovery::SignOut);
+        assert_eq!(recovery(None, None), Recovery::SignOut);
+    }
+}
