@@ -254,7 +254,11 @@ test('two tabs survive a refresh race; logging out in one logs out both and kill
   for (const page of [first, second]) assert.equal(new URL(page.url()).pathname, '/');
 
   await first.getByRole('button', { name: 'Account menu' }).click();
+  // The tab signs out at once and tells the service just after: wait for
+  // that, since what follows checks the service's side.
+  const loggedOut = first.waitForResponse((r) => operationOf(r.request()) === 'Logout');
   await first.getByRole('menuitem', { name: 'Log out' }).click();
+  await loggedOut;
   await first.waitForURL(/\/login/);
   await second.waitForURL(/\/login/);
   assert.equal(await storedTokens(second), null);
@@ -285,7 +289,10 @@ test('a wrong password is explained; "remember me" decides how long the session 
   await signIn(page, email);
   await page.locator('#welcome').waitFor();
   await page.getByRole('button', { name: 'Account menu' }).click();
+  // Signing in again navigates, which would cancel a logout still in flight.
+  const loggedOut = page.waitForResponse((r) => operationOf(r.request()) === 'Logout');
   await page.getByRole('menuitem', { name: 'Log out' }).click();
+  await loggedOut;
   await page.waitForURL(/\/login/);
 
   await signIn(page, email, { rememberMe: true });
