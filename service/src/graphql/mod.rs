@@ -1,6 +1,6 @@
 //! The GraphQL schema: inputs parsed into domain values, thin resolvers over
 //! [`crate::auth`], role guards, and a stable `extensions.code` on every
-//! error.
+//! error ([`AppSchema`]).
 
 mod context;
 mod errors;
@@ -13,13 +13,12 @@ mod types;
 use async_graphql::{Schema, SchemaBuilder};
 
 pub use context::RequestAuth;
+pub use errors::AppSchema;
 use mutation::Mutation;
 use query::Query;
 use subscription::Subscription;
 
 use crate::auth::Auth;
-
-pub type AppSchema = Schema<Query, Mutation, Subscription>;
 
 /// Our own operations are a few levels deep; the limits leave room for
 /// GraphiQL's introspection query and refuse anything built to be expensive.
@@ -30,21 +29,20 @@ fn builder() -> SchemaBuilder<Query, Mutation, Subscription> {
     Schema::build(Query, Mutation, Subscription)
         .limit_depth(MAX_DEPTH)
         .limit_complexity(MAX_COMPLEXITY)
-        .extension(errors::ErrorCodes)
 }
 
 /// The executable schema. Without the playground (production by default),
 /// introspection and "did you mean" suggestions are off too.
 pub fn schema(auth: Auth, playground: bool) -> AppSchema {
     let builder = builder().data(auth);
-    if playground {
+    AppSchema(if playground {
         builder.finish()
     } else {
         builder
             .disable_introspection()
             .disable_suggestions()
             .finish()
-    }
+    })
 }
 
 /// The SDL committed as `schema.graphql`.
