@@ -18,7 +18,8 @@ use tokens::TokenKeys;
 
 use crate::config::Config;
 use crate::domain::{
-    ClientInfo, Clock, NewAccount, Page, PasswordHash, Role, SessionId, SignIn, User, UserId,
+    ClientInfo, Clock, NewAccount, Page, PasswordHash, Role, SessionId, SessionInfo, SignIn, User,
+    UserId,
 };
 use crate::storage::Database;
 use crate::storage::sessions::{self, NewSession};
@@ -227,6 +228,29 @@ impl Auth {
         Ok(sessions::live_expiry(&self.db, user_id, session, self.now()).await?)
     }
 
+    /// The caller's live sessions, newest first.
+    pub async fn sessions(&self, caller: &Caller) -> Result<Vec<SessionInfo>, AuthError> {
+        Ok(sessions::list_for_user(&self.db, caller.user.id, self.now()).await?)
+    }
+
+    /// Ends one of the caller's sessions (their own included); false for an
+    /// id that is not one of theirs, which it leaves alone.
+    pub async fn revoke_session(&self, caller: &Caller, id: SessionId) -> Result<bool, AuthError> {
+        Ok(sessions::delete_for_owner(&self.db, caller.user.id, id, self.now()).await?)
+    }
+
+    /// Ends the caller's other sessions, and theirs too unless `keep_current`;
+    /// their access and refresh tokens stop working at once. Gives how many
+    /// live sessions ended.
+    pub async fn logout_everywhere(
+        &self,
+        caller: &Caller,
+        keep_current: bool,
+    ) -> Result<usize, AuthError> {
+        let keep = keep_current.then_some(caller.session);
+        Ok(sessions::delete_for_user(&self.db, caller.user.id, keep, self.now()).await?)
+    }
+
     pub async fn list_users(&self, page: Page) -> Result<Vec<User>, AuthError> {
         Ok(users::list(&self.db, page).await?)
     }
@@ -249,7 +273,7 @@ impl Auth {
             .await?
             .ok_or_else(|| AuthError::bad_input("id", "No user with this id"))?;
         if !active {
-            sessions::delete_for_user(&self.db, user_id).await?;
+            sessions::delete_for_user(&self.db, user_id, None, self.now()).await?;
         }
         Ok(user)
     }

@@ -15,7 +15,7 @@ pub use account::{
     SignIn, Username,
 };
 pub use clock::Clock;
-pub use session::{ClientInfo, SessionId};
+pub use session::{ClientInfo, SessionId, SessionInfo};
 pub use user::{Page, Role, User, UserId};
 
 /// A newtype over a UUID, so that a user's id and a session's cannot be

@@ -2,9 +2,22 @@
 const MAX_USER_AGENT_CHARS: usize = 500;
 const MAX_IP_CHARS: usize = 45;
 
+use chrono::{DateTime, Utc};
+
 super::uuid_id! {
     /// One signed-in device: a `sessions` row, named in every access token.
     SessionId
+}
+
+/// A live session, as its owner sees it in their list of devices.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct SessionInfo {
+    pub id: SessionId,
+    pub created_at: DateTime<Utc>,
+    /// When its refresh token was last used (a refresh), or its creation.
+    pub last_used_at: DateTime<Utc>,
+    pub expires_at: DateTime<Utc>,
+    pub client: ClientInfo,
 }
 
 /// Where a request came from, recorded on the sessions it creates; cut to

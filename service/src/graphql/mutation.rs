@@ -1,7 +1,7 @@
 use async_graphql::{Context, Object, ResultExt};
 use uuid::Uuid;
 
-use super::context::{auth, current_user, request};
+use super::context::{auth, caller, current_user, request};
 use super::guard::RoleGuard;
 use super::types::{AuthPayload, LoginInput, RegisterInput, TokenPair, UserObject};
 use crate::domain::{NewAccount, Role, SignIn};
@@ -49,6 +49,28 @@ impl Mutation {
         refresh_token: String,
     ) -> async_graphql::Result<bool> {
         auth(ctx).logout(&refresh_token).await.extend()
+    }
+
+    /// Signs one of the caller's devices out (this one included): its tokens
+    /// stop working at once. False for an id that is not one of the caller's
+    /// live sessions.
+    async fn revoke_session(&self, ctx: &Context<'_>, id: Uuid) -> async_graphql::Result<bool> {
+        let caller = caller(ctx).await?;
+        auth(ctx).revoke_session(&caller, id.into()).await.extend()
+    }
+
+    /// Signs the caller out on every other device, and on this one too
+    /// unless `keepCurrent`. Gives how many sessions ended.
+    async fn logout_everywhere(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(default = true)] keep_current: bool,
+    ) -> async_graphql::Result<usize> {
+        let caller = caller(ctx).await?;
+        auth(ctx)
+            .logout_everywhere(&caller, keep_current)
+            .await
+            .extend()
     }
 
     /// Activates or deactivates an account. Deactivation ends all of its

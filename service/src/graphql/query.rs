@@ -1,8 +1,8 @@
 use async_graphql::{Context, Object, ResultExt};
 
-use super::context::{auth, current_user};
+use super::context::{auth, caller, current_user};
 use super::guard::RoleGuard;
-use super::types::UserObject;
+use super::types::{SessionObject, UserObject};
 use crate::domain::{Page, Role};
 
 pub struct Query;
@@ -12,6 +12,18 @@ impl Query {
     /// The signed-in user.
     async fn me(&self, ctx: &Context<'_>) -> async_graphql::Result<UserObject> {
         Ok(current_user(ctx).await?.into())
+    }
+
+    /// The caller's signed-in devices, newest first; `current` marks the one
+    /// asking.
+    async fn my_sessions(&self, ctx: &Context<'_>) -> async_graphql::Result<Vec<SessionObject>> {
+        let caller = caller(ctx).await?;
+        let sessions = auth(ctx).sessions(&caller).await.extend()?;
+        let current = caller.session;
+        Ok(sessions
+            .into_iter()
+            .map(|session| SessionObject::new(session, current))
+            .collect())
     }
 
     /// All accounts, oldest first. Admins only.

@@ -127,6 +127,37 @@ impl From<auth::TokenPair> for TokenPair {
     }
 }
 
+/// A device signed in to the caller's account.
+#[derive(SimpleObject)]
+#[graphql(name = "Session")]
+pub struct SessionObject {
+    pub id: Uuid,
+    pub created_at: DateTime<Utc>,
+    /// The session's last refresh (or its start): reading does not move it.
+    pub last_used_at: DateTime<Utc>,
+    pub expires_at: DateTime<Utc>,
+    /// The browser or program that signed in, as it named itself.
+    pub user_agent: Option<String>,
+    /// The address it signed in from.
+    pub ip_address: Option<String>,
+    /// Whether this is the session of the access token making the request.
+    pub current: bool,
+}
+
+impl SessionObject {
+    pub fn new(session: domain::SessionInfo, current: domain::SessionId) -> Self {
+        Self {
+            id: session.id.as_uuid(),
+            created_at: session.created_at,
+            last_used_at: session.last_used_at,
+            expires_at: session.expires_at,
+            user_agent: session.client.user_agent().map(str::to_owned),
+            ip_address: session.client.ip_address().map(str::to_owned),
+            current: session.id == current,
+        }
+    }
+}
+
 /// One look at the caller's session.
 #[derive(SimpleObject)]
 pub struct SessionStatus {

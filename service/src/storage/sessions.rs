@@ -7,7 +7,7 @@ use uuid::Uuid;
 
 use super::users::UserRow;
 use super::{Database, StorageError};
-use crate::domain::{ClientInfo, SessionId, User, UserId};
+use crate::domain::{ClientInfo, SessionId, SessionInfo, User, UserId};
 use crate::{with_pool, with_writer};
 
 pub struct NewSession<'a> {
@@ -185,15 +185,85 @@ pub async fn delete(db: &Database, id: SessionId) -> Result<(), StorageError> {
     Ok(())
 }
 
-/// Ends every session of a user (deactivation).
-pub async fn delete_for_user(db: &Database, user_id: UserId) -> Result<u64, StorageError> {
-    Ok(with_writer!(db, |pool| {
-        sqlx::query("DELETE FROM sessions WHERE user_id = $1")
+/// Ends every session of a user but `keep`; gives how many of them were
+/// still live (expired rows go too, uncounted).
+pub async fn delete_for_user(
+    db: &Database,
+    user_id: UserId,
+    keep: Option<SessionId>,
+    now: DateTime<Utc>,
+) -> Result<usize, StorageError> {
+    let ended: Vec<DateTime<Utc>> = with_writer!(db, |pool| {
+        sqlx::query_scalar(
+            "DELETE FROM sessions WHERE user_id = $1 AND ($2 IS NULL OR id <> $2)
+             RETURNING expires_at",
+        )
+        .bind(user_id.as_uuid())
+        .bind(keep.map(SessionId::as_uuid))
+        .fetch_all(pool)
+        .await
+    })?;
+    Ok(ended.iter().filter(|expires_at| **expires_at > now).count())
+}
+
+/// Ends one live session of this user; false when it is not theirs, or
+/// already over.
+pub async fn delete_for_owner(
+    db: &Database,
+    user_id: UserId,
+    id: SessionId,
+    now: DateTime<Utc>,
+) -> Result<bool, StorageError> {
+    let deleted = with_writer!(db, |pool| {
+        sqlx::query("DELETE FROM sessions WHERE id = $1 AND user_id = $2 AND expires_at > $3")
+            .bind(id.as_uuid())
             .bind(user_id.as_uuid())
+            .bind(now)
             .execute(pool)
             .await
             .map(|r| r.rows_affected())
-    })?)
+    })?;
+    Ok(deleted > 0)
+}
+
+#[derive(sqlx::FromRow)]
+struct SessionRow {
+    id: Uuid,
+    created_at: DateTime<Utc>,
+    rotated_at: Option<DateTime<Utc>>,
+    expires_at: DateTime<Utc>,
+    device_info: Option<String>,
+    ip_address: Option<String>,
+}
+
+/// A user's live sessions, newest first. A session is last used when its
+/// refresh token was (`rotated_at`), so listing needs no write on `me`.
+pub async fn list_for_user(
+    db: &Database,
+    user_id: UserId,
+    now: DateTime<Utc>,
+) -> Result<Vec<SessionInfo>, StorageError> {
+    let rows = with_pool!(db, |pool| {
+        sqlx::query_as::<_, SessionRow>(
+            "SELECT id, created_at, rotated_at, expires_at, device_info, ip_address
+             FROM sessions WHERE user_id = $1 AND expires_at > $2
+             ORDER BY created_at DESC, id",
+        )
+        .bind(user_id.as_uuid())
+        .bind(now)
+        .fetch_all(pool)
+        .await
+    })?;
+    Ok(rows
+        .into_iter()
+        .map(|row| SessionInfo {
+            id: row.id.into(),
+            created_at: row.created_at,
+            last_used_at: row.rotated_at.unwrap_or(row.created_at),
+            expires_at: row.expires_at,
+            client: ClientInfo::new(row.device_info.as_deref(), row.ip_address.as_deref()),
+        })
+        .collect())
 }
 
 /// Drops a user's expired sessions, so the table does not grow without bound.

@@ -443,14 +443,7 @@ async fn deactivated_users_lose_access_at_once(engine: Engine) {
     let reply = app.gql(deactivate, vars, Some(&admin)).await;
     assert_eq!(reply["data"]["setUserActive"]["isActive"], false);
 
-    assert_eq!(
-        error_code(&app.me(Some(&access)).await).0,
-        "UNAUTHENTICATED"
-    );
-    assert_eq!(
-        error_code(&app.refresh(&refresh).await).0,
-        "UNAUTHENTICATED"
-    );
+    app.assert_signed_out(&access, &refresh).await;
     assert_eq!(
         error_code(&app.login("ada@example.org", PASSWORD, false).await).0,
         "FORBIDDEN"

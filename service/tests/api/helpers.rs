@@ -241,14 +241,15 @@ impl TestApp {
             0,
             "the whole session is revoked"
         );
-        assert_eq!(
-            error_code(&self.refresh(current).await).0,
-            "UNAUTHENTICATED"
-        );
-        assert_eq!(
-            error_code(&self.me(Some(access)).await).0,
-            "UNAUTHENTICATED"
-        );
+        self.assert_signed_out(access, current).await;
+    }
+
+    /// Both tokens of a session that has ended are refused.
+    pub async fn assert_signed_out(&self, access: &str, refresh: &str) {
+        let me = self.me(Some(access)).await;
+        assert_eq!(error_code(&me).0, "UNAUTHENTICATED", "{me}");
+        let refreshed = self.refresh(refresh).await;
+        assert_eq!(error_code(&refreshed).0, "UNAUTHENTICATED", "{refreshed}");
     }
 
     pub async fn count(&self, table: &str) -> i64 {

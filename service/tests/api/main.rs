@@ -12,4 +12,5 @@ mod fuzz;
 mod hardening;
 mod http_surface;
 mod load;
+mod sessions;
 mod storage_schema;
