@@ -18,12 +18,12 @@ use tokens::TokenKeys;
 
 use crate::config::Config;
 use crate::domain::{
-    ClientInfo, Clock, NewAccount, Page, PasswordHash, Role, SessionId, SessionInfo, SignIn, User,
-    UserId,
+    ClientInfo, Clock, NewAccount, Page, PasswordChange, PasswordHash, Role, SessionId,
+    SessionInfo, SignIn, User, UserId,
 };
 use crate::storage::Database;
 use crate::storage::sessions::{self, NewSession};
-use crate::storage::users::{self, NewUser};
+use crate::storage::users::{self, Lookup, NewUser};
 
 /// A signed-in user with a fresh pair of tokens.
 pub struct Authenticated {
@@ -119,14 +119,16 @@ impl Auth {
             remember_me,
         } = sign_in;
         let address = client.ip_address();
-        self.throttle.admit(&email, address, self.now()).await?;
-        let found = users::find_by_email(&self.db, &email).await?;
+        self.throttle
+            .admit(email.as_str(), address, self.now())
+            .await?;
+        let found = users::find_with_hash(&self.db, Lookup::Email(&email)).await?;
         let hash = found.as_ref().map(|(_, hash)| hash);
         if !self.passwords.verify(&password, hash).await? {
             return Err(AuthError::InvalidCredentials);
         }
         let (user, _) = found.ok_or(AuthError::InvalidCredentials)?;
-        self.throttle.succeeded(&email, address).await?;
+        self.throttle.succeeded(email.as_str(), address).await?;
         if !user.is_active {
             return Err(AuthError::Forbidden("This account has been deactivated"));
         }
@@ -228,6 +230,30 @@ impl Auth {
         Ok(sessions::live_expiry(&self.db, user_id, session, self.now()).await?)
     }
 
+    /// Replaces the caller's password, given the current one, and ends every
+    /// other session of theirs (someone who knew the old password may hold
+    /// one). A wrong current password counts against signing in, like a
+    /// wrong password at the sign-in form.
+    pub async fn change_password(
+        &self,
+        caller: &Caller,
+        change: PasswordChange,
+        client: &ClientInfo,
+    ) -> Result<(), AuthError> {
+        let (account, address) = (caller.user.email.as_str(), client.ip_address());
+        self.throttle.admit(account, address, self.now()).await?;
+        let found = users::find_with_hash(&self.db, Lookup::Id(caller.user.id)).await?;
+        let hash = found.as_ref().map(|(_, hash)| hash);
+        if !self.passwords.verify(&change.current, hash).await? {
+            return Err(AuthError::InvalidCredentials);
+        }
+        self.throttle.succeeded(account, address).await?;
+        let new_hash = self.passwords.hash(&change.new).await?;
+        let (user, keep) = (caller.user.id, caller.session);
+        users::set_password(&self.db, user, &new_hash, keep, self.now()).await?;
+        Ok(())
+    }
+
     /// The caller's live sessions, newest first.
     pub async fn sessions(&self, caller: &Caller) -> Result<Vec<SessionInfo>, AuthError> {
         Ok(sessions::list_for_user(&self.db, caller.user.id, self.now()).await?)
@@ -282,7 +308,8 @@ impl Auth {
     /// non-admin account with the email is never promoted: anyone could have
     /// registered it before the operator ran this.
     pub async fn seed_admin(&self, account: NewAccount) -> Result<SeedOutcome, AuthError> {
-        if let Some((user, _)) = users::find_by_email(&self.db, &account.email).await? {
+        let existing = users::find_with_hash(&self.db, Lookup::Email(&account.email)).await?;
+        if let Some((user, _)) = existing {
             return match user.role {
                 Role::Admin => Ok(SeedOutcome::Found(user)),
                 Role::User => Err(AuthError::Forbidden(

@@ -8,7 +8,6 @@
 use chrono::{DateTime, Duration, Utc};
 
 use super::AuthError;
-use crate::domain::Email;
 use crate::storage::{Database, throttle};
 
 #[derive(Clone)]
@@ -34,12 +33,12 @@ impl LoginThrottle {
     /// its limit, whatever the password.
     pub async fn admit(
         &self,
-        email: &Email,
+        account: &str,
         address: Option<&str>,
         now: DateTime<Utc>,
     ) -> Result<(), AuthError> {
         let mut wait = None;
-        for (key, limit) in self.keys(email, address) {
+        for (key, limit) in self.keys(account, address) {
             let counted = throttle::count_attempt(&self.db, &key, self.window, now).await?;
             if counted.attempts > limit {
                 let left = counted.window_start + self.window - now;
@@ -56,16 +55,16 @@ impl LoginThrottle {
 
     /// After a correct password: the account starts over, and the address
     /// gets its attempt back.
-    pub async fn succeeded(&self, email: &Email, address: Option<&str>) -> Result<(), AuthError> {
-        throttle::clear(&self.db, &account_key(email)).await?;
+    pub async fn succeeded(&self, account: &str, address: Option<&str>) -> Result<(), AuthError> {
+        throttle::clear(&self.db, &account_key(account)).await?;
         if let Some(address) = address {
             throttle::refund(&self.db, &address_key(address)).await?;
         }
         Ok(())
     }
 
-    fn keys(&self, email: &Email, address: Option<&str>) -> Vec<(String, i32)> {
-        let mut keys = vec![(account_key(email), self.per_account)];
+    fn keys(&self, account: &str, address: Option<&str>) -> Vec<(String, i32)> {
+        let mut keys = vec![(account_key(account), self.per_account)];
         if let Some(address) = address {
             keys.push((address_key(address), self.per_address));
         }
@@ -73,8 +72,10 @@ impl LoginThrottle {
     }
 }
 
-fn account_key(email: &Email) -> String {
-    format!("account:{}", email.as_str())
+/// An account is named by its email, lower-cased as `Email` and the `users`
+/// table keep it, so that every spelling of it shares one count.
+fn account_key(email: &str) -> String {
+    format!("account:{email}")
 }
 
 fn address_key(address: &str) -> String {

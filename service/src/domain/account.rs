@@ -189,6 +189,24 @@ impl NewAccount {
     }
 }
 
+/// A new password for a signed-in person, who proves it is them with the
+/// current one.
+#[derive(Clone, Debug)]
+pub struct PasswordChange {
+    pub current: Password,
+    /// Held to the registration rules.
+    pub new: Password,
+}
+
+impl PasswordChange {
+    pub fn parse(current: String, new: String) -> Result<Self, InvalidInput> {
+        Ok(Self {
+            current: Password::parse_existing(current).map_err(|e| e.on("currentPassword"))?,
+            new: Password::parse(new).map_err(|e| e.on("newPassword"))?,
+        })
+    }
+}
+
 /// A sign-in attempt.
 #[derive(Clone, Debug)]
 pub struct SignIn {

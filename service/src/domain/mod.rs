@@ -11,8 +11,8 @@ mod session;
 mod user;
 
 pub use account::{
-    Email, FullName, MAX_PASSWORD_BYTES, MIN_PASSWORD_CHARS, NewAccount, Password, PasswordHash,
-    SignIn, Username,
+    Email, FullName, MAX_PASSWORD_BYTES, MIN_PASSWORD_CHARS, NewAccount, Password, PasswordChange,
+    PasswordHash, SignIn, Username,
 };
 pub use clock::Clock;
 pub use session::{ClientInfo, SessionId, SessionInfo};
@@ -73,5 +73,11 @@ impl InvalidInput {
             field,
             message: message.into(),
         }
+    }
+
+    /// The same complaint about another field (a password that is the new
+    /// one, say).
+    pub fn on(self, field: &'static str) -> Self {
+        Self { field, ..self }
     }
 }

@@ -4,7 +4,7 @@ use uuid::Uuid;
 use super::context::{auth, caller, current_user, request};
 use super::guard::RoleGuard;
 use super::types::{AuthPayload, LoginInput, RegisterInput, TokenPair, UserObject};
-use crate::domain::{NewAccount, Role, SignIn};
+use crate::domain::{NewAccount, PasswordChange, Role, SignIn};
 
 pub struct Mutation;
 
@@ -49,6 +49,25 @@ impl Mutation {
         refresh_token: String,
     ) -> async_graphql::Result<bool> {
         auth(ctx).logout(&refresh_token).await.extend()
+    }
+
+    /// Replaces the caller's password. The current one must be right (a
+    /// wrong one counts against signing in); the new one follows the
+    /// registration rules. Every other session of the caller ends.
+    async fn change_password(
+        &self,
+        ctx: &Context<'_>,
+        current_password: String,
+        new_password: String,
+    ) -> async_graphql::Result<bool> {
+        let caller = caller(ctx).await?;
+        let change = PasswordChange::parse(current_password, new_password).extend()?;
+        let client = &request(ctx).client;
+        auth(ctx)
+            .change_password(&caller, change, client)
+            .await
+            .extend()?;
+        Ok(true)
     }
 
     /// Signs one of the caller's devices out (this one included): its tokens

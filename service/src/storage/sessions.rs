@@ -185,6 +185,20 @@ pub async fn delete(db: &Database, id: SessionId) -> Result<(), StorageError> {
     Ok(())
 }
 
+/// The delete, not yet run, so it can run on a pool or in a transaction.
+/// Gives each deleted session's expiry.
+macro_rules! delete_for_user_query {
+    ($user_id:expr, $keep:expr) => {
+        sqlx::query_scalar::<_, chrono::DateTime<chrono::Utc>>(
+            "DELETE FROM sessions WHERE user_id = $1 AND ($2 IS NULL OR id <> $2)
+             RETURNING expires_at",
+        )
+        .bind($user_id.as_uuid())
+        .bind($keep.map($crate::domain::SessionId::as_uuid))
+    };
+}
+pub(super) use delete_for_user_query;
+
 /// Ends every session of a user but `keep`; gives how many of them were
 /// still live (expired rows go too, uncounted).
 pub async fn delete_for_user(
@@ -193,15 +207,8 @@ pub async fn delete_for_user(
     keep: Option<SessionId>,
     now: DateTime<Utc>,
 ) -> Result<usize, StorageError> {
-    let ended: Vec<DateTime<Utc>> = with_writer!(db, |pool| {
-        sqlx::query_scalar(
-            "DELETE FROM sessions WHERE user_id = $1 AND ($2 IS NULL OR id <> $2)
-             RETURNING expires_at",
-        )
-        .bind(user_id.as_uuid())
-        .bind(keep.map(SessionId::as_uuid))
-        .fetch_all(pool)
-        .await
+    let ended = with_writer!(db, |pool| {
+        delete_for_user_query!(user_id, keep).fetch_all(pool).await
     })?;
     Ok(ended.iter().filter(|expires_at| **expires_at > now).count())
 }

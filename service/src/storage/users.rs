@@ -126,16 +126,29 @@ pub async fn insert_with_session(
     })
 }
 
-/// The account with this email, and its password hash, to check a sign-in.
-pub async fn find_by_email(
+/// Which account to look up.
+pub enum Lookup<'a> {
+    Email(&'a Email),
+    Id(UserId),
+}
+
+/// The account, and its password hash, to check a password it is given.
+pub async fn find_with_hash(
     db: &Database,
-    email: &Email,
+    lookup: Lookup<'_>,
 ) -> Result<Option<(User, PasswordHash)>, StorageError> {
     let row = with_pool!(db, |pool| {
-        sqlx::query_as::<_, UserRow>("SELECT * FROM users WHERE email = $1")
-            .bind(email.as_str())
-            .fetch_optional(pool)
-            .await
+        match lookup {
+            Lookup::Email(email) => {
+                sqlx::query_as::<_, UserRow>("SELECT * FROM users WHERE email = $1")
+                    .bind(email.as_str())
+            }
+            Lookup::Id(id) => {
+                sqlx::query_as::<_, UserRow>("SELECT * FROM users WHERE id = $1").bind(id.as_uuid())
+            }
+        }
+        .fetch_optional(pool)
+        .await
     })?;
     Ok(row.map(UserRow::into_user_and_hash))
 }
@@ -161,6 +174,31 @@ pub async fn find_by_session(
         .await
     })?;
     Ok(row.map(User::from))
+}
+
+/// Stores a new password hash and ends every session of the account but
+/// `keep`, together: no session opened with the old password outlives it.
+pub async fn set_password(
+    db: &Database,
+    id: UserId,
+    hash: &PasswordHash,
+    keep: SessionId,
+    now: DateTime<Utc>,
+) -> Result<(), StorageError> {
+    with_writer!(db, |pool| {
+        let mut tx = pool.begin().await?;
+        sqlx::query("UPDATE users SET hashed_password = $2, updated_at = $3 WHERE id = $1")
+            .bind(id.as_uuid())
+            .bind(hash.as_str())
+            .bind(now)
+            .execute(&mut *tx)
+            .await?;
+        sessions::delete_for_user_query!(id, Some(keep))
+            .fetch_all(&mut *tx)
+            .await?;
+        tx.commit().await?;
+        Ok(())
+    })
 }
 
 /// A page of users, oldest first.

@@ -1,5 +1,6 @@
-//! A person's own sessions: the list of their devices, signing one out, and
-//! signing out everywhere, on both engines.
+//! A person's own sessions and password: the list of their devices, signing
+//! one out, signing out everywhere, and changing the password, on both
+//! engines.
 
 use chrono::{DateTime, Utc};
 use serde_json::{Value, json};
@@ -10,6 +11,8 @@ on_both_engines!(
     my_sessions_lists_the_callers_live_devices_newest_first,
     revoke_session_ends_one_of_the_callers_sessions_only,
     logout_everywhere_ends_the_others_or_all,
+    change_password_needs_the_current_one_and_ends_the_other_sessions,
+    wrong_current_passwords_count_against_signing_in,
 );
 
 const MY_SESSIONS: &str =
@@ -175,4 +178,63 @@ async fn logout_everywhere_ends_the_others_or_all(engine: Engine) {
 
     let reply = app.gql(EVERYWHERE, json!({ "keep": true }), None).await;
     assert_eq!(error_code(&reply).0, "UNAUTHENTICATED");
+}
+
+const CHANGE: &str = "mutation($current: String!, $new: String!) {
+    changePassword(currentPassword: $current, newPassword: $new) }";
+
+async fn change_password(app: &TestApp, access: Option<&str>, current: &str, new: &str) -> Value {
+    let variables = json!({ "current": current, "new": new });
+    app.gql(CHANGE, variables, access).await
+}
+
+async fn change_password_needs_the_current_one_and_ends_the_other_sessions(engine: Engine) {
+    let app = TestApp::spawn(engine).await;
+    let [(here, here_refresh), (bob, _)] = ada_and_bob(&app).await;
+    let (laptop, laptop_refresh) = sign_in_from(&app, "ada@example.org", "Laptop/1.0").await;
+    let new = "a much better passphrase";
+
+    // Refused, and nothing changes: a wrong current password, a weak new
+    // one, no session at all.
+    let reply = change_password(&app, Some(&here), "not the password", new).await;
+    assert_eq!(error_code(&reply).0, "INVALID_CREDENTIALS", "{reply}");
+    let reply = change_password(&app, Some(&here), PASSWORD, "short").await;
+    assert_eq!(
+        error_code(&reply),
+        ("BAD_USER_INPUT".into(), Some("newPassword".into()))
+    );
+    let reply = change_password(&app, None, PASSWORD, new).await;
+    assert_eq!(error_code(&reply).0, "UNAUTHENTICATED");
+    assert_no_errors(&app.me(Some(&laptop)).await);
+    assert_no_errors(&app.login("ada@example.org", PASSWORD, false).await);
+
+    let reply = change_password(&app, Some(&here), PASSWORD, new).await;
+    assert_eq!(reply["data"]["changePassword"], true, "{reply}");
+    // The laptop, and the session the login above opened, are gone; this one
+    // and Bob's are not.
+    app.assert_signed_out(&laptop, &laptop_refresh).await;
+    assert_eq!(app.count("sessions").await, 2, "this one and Bob's");
+    assert_no_errors(&app.me(Some(&here)).await);
+    assert_no_errors(&app.refresh(&here_refresh).await);
+    assert_no_errors(&app.me(Some(&bob)).await);
+    let old = app.login("ada@example.org", PASSWORD, false).await;
+    assert_eq!(error_code(&old).0, "INVALID_CREDENTIALS");
+    assert_no_errors(&app.login("ada@example.org", new, false).await);
+}
+
+async fn wrong_current_passwords_count_against_signing_in(engine: Engine) {
+    let app = TestApp::spawn(engine).await;
+    let [(here, _), _] = ada_and_bob(&app).await;
+    let new = "a much better passphrase";
+    // The account's five tries in a window, spent through changePassword.
+    for _ in 0..5 {
+        let reply = change_password(&app, Some(&here), "a wrong guess", new).await;
+        assert_eq!(error_code(&reply).0, "INVALID_CREDENTIALS", "{reply}");
+    }
+    let reply = change_password(&app, Some(&here), PASSWORD, new).await;
+    assert_eq!(error_code(&reply).0, "RATE_LIMITED", "{reply}");
+    let reply = app.login("ada@example.org", PASSWORD, false).await;
+    assert_eq!(error_code(&reply).0, "RATE_LIMITED", "{reply}");
+    // Bob's account has its own count.
+    assert_no_errors(&app.login("bob@example.org", PASSWORD, false).await);
 }
