@@ -18,8 +18,8 @@ use tokens::TokenKeys;
 
 use crate::config::Config;
 use crate::domain::{
-    ClientInfo, Clock, NewAccount, Page, PasswordChange, PasswordHash, Role, SessionId,
-    SessionInfo, SignIn, User, UserId,
+    ClientInfo, Clock, NewAccount, Page, PasswordChange, PasswordHash, ProfileUpdate, Role,
+    SessionId, SessionInfo, SignIn, User, UserId,
 };
 use crate::storage::Database;
 use crate::storage::sessions::{self, NewSession};
@@ -254,6 +254,19 @@ impl Auth {
         Ok(())
     }
 
+    /// Changes the caller's name, username or language.
+    pub async fn update_profile(
+        &self,
+        caller: &Caller,
+        update: ProfileUpdate,
+    ) -> Result<User, AuthError> {
+        users::update_profile(&self.db, caller.user.id, &update, self.now())
+            .await?
+            .ok_or(AuthError::Unauthenticated(
+                "Session has ended; sign in again",
+            ))
+    }
+
     /// The caller's live sessions, newest first.
     pub async fn sessions(&self, caller: &Caller) -> Result<Vec<SessionInfo>, AuthError> {
         Ok(sessions::list_for_user(&self.db, caller.user.id, self.now()).await?)
@@ -333,6 +346,7 @@ fn new_user<'a>(account: &'a NewAccount, hash: &'a PasswordHash, role: Role) -> 
         password_hash: hash,
         full_name: account.full_name.as_ref(),
         role,
+        locale: account.locale,
     }
 }
 

@@ -169,6 +169,8 @@ pub struct NewAccount {
     pub username: Username,
     pub password: Password,
     pub full_name: Option<FullName>,
+    /// English unless the person chose otherwise.
+    pub locale: super::Locale,
 }
 
 impl NewAccount {
@@ -185,6 +187,7 @@ impl NewAccount {
             username: Username::parse(username)?,
             password: Password::parse(password)?,
             full_name: FullName::parse(full_name)?,
+            locale: super::Locale::default(),
         })
     }
 }

@@ -16,7 +16,7 @@ pub use account::{
 };
 pub use clock::Clock;
 pub use session::{ClientInfo, SessionId, SessionInfo};
-pub use user::{Page, Role, User, UserId};
+pub use user::{Locale, Page, ProfileUpdate, Role, User, UserId};
 
 /// A newtype over a UUID, so that a user's id and a session's cannot be
 /// swapped by mistake. Random (v4) when new; serialised as the bare UUID.
@@ -57,6 +57,41 @@ macro_rules! uuid_id {
     };
 }
 use uuid_id;
+
+/// An enum stored as text: `as_str` gives each variant's name in the
+/// database (and the API), `TryFrom<String>` reads it back.
+macro_rules! text_enum {
+    (
+        $(#[$meta:meta])*
+        $name:ident { $($(#[$variant_meta:meta])* $variant:ident = $text:literal),+ $(,)? }
+    ) => {
+        $(#[$meta])*
+        #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+        pub enum $name {
+            $($(#[$variant_meta])* $variant),+
+        }
+
+        impl $name {
+            pub fn as_str(self) -> &'static str {
+                match self {
+                    $(Self::$variant => $text),+
+                }
+            }
+        }
+
+        impl TryFrom<String> for $name {
+            type Error = String;
+
+            fn try_from(value: String) -> Result<Self, Self::Error> {
+                match value.as_str() {
+                    $($text => Ok(Self::$variant),)+
+                    _ => Err(format!("unknown {} {value:?}", stringify!($name))),
+                }
+            }
+        }
+    };
+}
+use text_enum;
 
 /// Input that is not a valid value of its type. The message is meant for the
 /// person who typed it; `field` names the input field (camelCase).

@@ -8,32 +8,55 @@ super::uuid_id! {
     UserId
 }
 
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
-#[serde(rename_all = "lowercase")]
-pub enum Role {
-    User,
-    Admin,
-}
-
-impl Role {
-    /// As stored in `users.role` (and in access tokens).
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Self::User => "user",
-            Self::Admin => "admin",
-        }
+super::text_enum! {
+    #[derive(Serialize, Deserialize)]
+    #[serde(rename_all = "lowercase")]
+    Role {
+        User = "user",
+        Admin = "admin",
     }
 }
 
-impl TryFrom<String> for Role {
-    type Error = String;
+super::text_enum! {
+    /// The language of an account's mail and pages.
+    #[derive(Default)]
+    Locale {
+        #[default]
+        En = "en",
+        Ru = "ru",
+    }
+}
 
-    fn try_from(value: String) -> Result<Self, Self::Error> {
-        match value.as_str() {
-            "user" => Ok(Self::User),
-            "admin" => Ok(Self::Admin),
-            _ => Err(format!("unknown role {value:?}")),
-        }
+impl Locale {
+    pub fn parse(raw: &str) -> Result<Self, InvalidInput> {
+        Self::try_from(raw.trim().to_owned())
+            .map_err(|_| InvalidInput::new("locale", "Language must be \"en\" or \"ru\""))
+    }
+}
+
+/// Changes a person makes to their own profile; `None` leaves a field as it
+/// is.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct ProfileUpdate {
+    /// `Some(None)` removes the name.
+    pub full_name: Option<Option<super::FullName>>,
+    pub username: Option<super::Username>,
+    pub locale: Option<Locale>,
+}
+
+impl ProfileUpdate {
+    pub fn parse(
+        full_name: Option<&str>,
+        username: Option<&str>,
+        locale: Option<&str>,
+    ) -> Result<Self, InvalidInput> {
+        Ok(Self {
+            full_name: full_name
+                .map(|name| super::FullName::parse(Some(name)))
+                .transpose()?,
+            username: username.map(super::Username::parse).transpose()?,
+            locale: locale.map(Locale::parse).transpose()?,
+        })
     }
 }
 
@@ -48,6 +71,9 @@ pub struct User {
     pub full_name: Option<String>,
     pub role: Role,
     pub is_active: bool,
+    /// Proved by following a link sent to it.
+    pub email_verified: bool,
+    pub locale: Locale,
     pub max_chats: i32,
     pub avatar_url: Option<String>,
     pub created_at: DateTime<Utc>,
@@ -94,6 +120,17 @@ mod tests {
         assert_eq!(Page::new(0, 0).unwrap_err().field, "limit");
         assert_eq!(Page::new(101, 0).unwrap_err().field, "limit");
         assert_eq!(Page::new(10, -1).unwrap_err().field, "offset");
+    }
+
+    #[test]
+    fn locales_are_en_or_ru_and_profile_fields_parse_on_their_own() {
+        assert_eq!(Locale::parse(" ru "), Ok(Locale::Ru));
+        assert_eq!(Locale::parse("de").unwrap_err().field, "locale");
+        let update = ProfileUpdate::parse(Some(" "), None, Some("en")).unwrap();
+        assert_eq!(update.full_name, Some(None), "a blank name removes it");
+        assert_eq!((update.username, update.locale), (None, Some(Locale::En)));
+        let bad = ProfileUpdate::parse(None, Some("a b"), None).unwrap_err();
+        assert_eq!(bad.field, "username");
     }
 
     #[test]

@@ -3,8 +3,10 @@ use uuid::Uuid;
 
 use super::context::{auth, caller, current_user, request};
 use super::guard::RoleGuard;
-use super::types::{AuthPayload, LoginInput, RegisterInput, TokenPair, UserObject};
-use crate::domain::{NewAccount, PasswordChange, Role, SignIn};
+use super::types::{
+    AuthPayload, LoginInput, RegisterInput, TokenPair, UpdateProfileInput, UserObject,
+};
+use crate::domain::{NewAccount, PasswordChange, ProfileUpdate, Role, SignIn};
 
 pub struct Mutation;
 
@@ -68,6 +70,19 @@ impl Mutation {
             .await
             .extend()?;
         Ok(true)
+    }
+
+    /// Changes the caller's name, username or language; gives the account
+    /// as it is now.
+    async fn update_profile(
+        &self,
+        ctx: &Context<'_>,
+        input: UpdateProfileInput,
+    ) -> async_graphql::Result<UserObject> {
+        let caller = caller(ctx).await?;
+        let update = ProfileUpdate::try_from(input).extend()?;
+        let user = auth(ctx).update_profile(&caller, update).await.extend()?;
+        Ok(user.into())
     }
 
     /// Signs one of the caller's devices out (this one included): its tokens

@@ -6,7 +6,7 @@ use chrono::{DateTime, Utc};
 use uuid::Uuid;
 
 use crate::auth;
-use crate::domain::{self, InvalidInput, NewAccount, SignIn};
+use crate::domain::{self, InvalidInput, Locale, NewAccount, ProfileUpdate, SignIn};
 
 #[derive(InputObject)]
 pub struct RegisterInput {
@@ -17,6 +17,9 @@ pub struct RegisterInput {
     /// passwords are refused, never truncated).
     pub password: String,
     pub full_name: Option<String>,
+    /// The language of the account's mail and pages: "en" (the default) or
+    /// "ru".
+    pub locale: Option<String>,
 }
 
 impl TryFrom<RegisterInput> for NewAccount {
@@ -28,8 +31,35 @@ impl TryFrom<RegisterInput> for NewAccount {
             username,
             password,
             full_name,
+            locale,
         } = input;
-        NewAccount::parse(&email, &username, password, full_name.as_deref())
+        let mut account = NewAccount::parse(&email, &username, password, full_name.as_deref())?;
+        if let Some(locale) = locale {
+            account.locale = Locale::parse(&locale)?;
+        }
+        Ok(account)
+    }
+}
+
+/// What to change in the caller's profile; a field left out stays as it is.
+#[derive(InputObject)]
+pub struct UpdateProfileInput {
+    /// A blank name removes it.
+    pub full_name: Option<String>,
+    pub username: Option<String>,
+    /// "en" or "ru".
+    pub locale: Option<String>,
+}
+
+impl TryFrom<UpdateProfileInput> for ProfileUpdate {
+    type Error = InvalidInput;
+
+    fn try_from(input: UpdateProfileInput) -> Result<Self, Self::Error> {
+        ProfileUpdate::parse(
+            input.full_name.as_deref(),
+            input.username.as_deref(),
+            input.locale.as_deref(),
+        )
     }
 }
 
@@ -69,6 +99,10 @@ pub struct UserObject {
     pub full_name: Option<String>,
     pub role: RoleObject,
     pub is_active: bool,
+    /// Whether the owner has followed a link sent to the address.
+    pub email_verified: bool,
+    /// "en" or "ru": the language of the account's mail and pages.
+    pub locale: String,
     pub max_chats: i32,
     pub avatar_url: Option<String>,
     pub created_at: DateTime<Utc>,
@@ -84,6 +118,8 @@ impl From<domain::User> for UserObject {
             full_name: u.full_name,
             role: u.role.into(),
             is_active: u.is_active,
+            email_verified: u.email_verified,
+            locale: u.locale.as_str().to_owned(),
             max_chats: u.max_chats,
             avatar_url: u.avatar_url,
             created_at: u.created_at,

@@ -6,7 +6,10 @@ use uuid::Uuid;
 use super::error::{UniqueIndex, classify};
 use super::sessions::{self, NewSession};
 use super::{Database, StorageError};
-use crate::domain::{Email, FullName, Page, PasswordHash, Role, SessionId, User, UserId, Username};
+use crate::domain::{
+    Email, FullName, Locale, Page, PasswordHash, ProfileUpdate, Role, SessionId, User, UserId,
+    Username,
+};
 use crate::{with_pool, with_writer};
 
 /// A user about to be stored.
@@ -16,6 +19,7 @@ pub struct NewUser<'a> {
     pub password_hash: &'a PasswordHash,
     pub full_name: Option<&'a FullName>,
     pub role: Role,
+    pub locale: Locale,
 }
 
 /// A `users` row, as both engines return it. Never leaves this module but as
@@ -31,6 +35,9 @@ pub(super) struct UserRow {
     #[sqlx(try_from = "String")]
     role: Role,
     is_active: bool,
+    email_verified: bool,
+    #[sqlx(try_from = "String")]
+    locale: Locale,
     max_chats: i32,
     avatar_url: Option<String>,
     created_at: DateTime<Utc>,
@@ -47,6 +54,8 @@ impl UserRow {
             full_name: self.full_name,
             role: self.role,
             is_active: self.is_active,
+            email_verified: self.email_verified,
+            locale: self.locale,
             max_chats: self.max_chats,
             avatar_url: self.avatar_url,
             created_at: self.created_at,
@@ -80,8 +89,8 @@ const UNIQUE_INDEXES: &[UniqueIndex] = &[
 macro_rules! insert_query {
     ($user:expr, $at:expr) => {
         sqlx::query_as::<_, UserRow>(
-            "INSERT INTO users (id, email, username, hashed_password, full_name, role, created_at, updated_at)
-             VALUES ($1, $2, $3, $4, $5, $6, $7, $7)
+            "INSERT INTO users (id, email, username, hashed_password, full_name, role, locale, created_at, updated_at)
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $8)
              RETURNING *",
         )
         .bind(UserId::new().as_uuid())
@@ -90,6 +99,7 @@ macro_rules! insert_query {
         .bind($user.password_hash.as_str())
         .bind($user.full_name.map(FullName::as_str))
         .bind($user.role.as_str())
+        .bind($user.locale.as_str())
         .bind($at)
     };
 }
@@ -199,6 +209,38 @@ pub async fn set_password(
         tx.commit().await?;
         Ok(())
     })
+}
+
+/// Applies a person's changes to their profile; the fields it leaves out
+/// stay as they are.
+pub async fn update_profile(
+    db: &Database,
+    id: UserId,
+    update: &ProfileUpdate,
+    now: DateTime<Utc>,
+) -> Result<Option<User>, StorageError> {
+    let new_name = update.full_name.as_ref();
+    let row = with_writer!(db, |pool| {
+        sqlx::query_as::<_, UserRow>(
+            "UPDATE users SET
+                 full_name = CASE WHEN $2 THEN $3 ELSE full_name END,
+                 username = COALESCE($4, username),
+                 locale = COALESCE($5, locale),
+                 updated_at = $6
+             WHERE id = $1
+             RETURNING *",
+        )
+        .bind(id.as_uuid())
+        .bind(new_name.is_some())
+        .bind(new_name.and_then(|name| name.as_ref().map(FullName::as_str)))
+        .bind(update.username.as_ref().map(Username::as_str))
+        .bind(update.locale.map(Locale::as_str))
+        .bind(now)
+        .fetch_optional(pool)
+        .await
+    })
+    .map_err(|err| classify(err, UNIQUE_INDEXES))?;
+    Ok(row.map(User::from))
 }
 
 /// A page of users, oldest first.

@@ -12,5 +12,6 @@ mod fuzz;
 mod hardening;
 mod http_surface;
 mod load;
+mod profile;
 mod sessions;
 mod storage_schema;

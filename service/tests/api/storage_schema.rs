@@ -77,6 +77,8 @@ async fn migrations_create_the_specified_columns(engine: Engine) {
             ("avatar_url", true),
             ("created_at", false),
             ("updated_at", false),
+            ("email_verified", false),
+            ("locale", false),
         ])
     );
     assert_eq!(
@@ -151,6 +153,19 @@ async fn migrations_create_the_specified_columns(engine: Engine) {
     );
 }
 
+/// role, is_active, max_chats, full_name, telegram_chat_id, avatar_url,
+/// email_verified, locale
+type Defaults = (
+    String,
+    bool,
+    i32,
+    Option<String>,
+    Option<i64>,
+    Option<String>,
+    bool,
+    String,
+);
+
 /// Inserts a user with only the required columns; returns its id.
 async fn insert_user(
     app: &TestApp,
@@ -179,22 +194,28 @@ async fn defaults_checks_and_unique_indexes_hold(engine: Engine) {
     let id = insert_user(&app, "ada@example.org", "ada", None)
         .await
         .unwrap();
-    let defaults: (
-        String,
-        bool,
-        i32,
-        Option<String>,
-        Option<i64>,
-        Option<String>,
-    ) = with_pool!(&app.db, |pool| sqlx::query_as(
-        "SELECT role, is_active, max_chats, full_name, telegram_chat_id, avatar_url
+    let defaults: Defaults = with_pool!(&app.db, |pool| sqlx::query_as(
+        "SELECT role, is_active, max_chats, full_name, telegram_chat_id, avatar_url,
+                email_verified, locale
              FROM users WHERE id = $1"
     )
     .bind(id)
     .fetch_one(pool)
     .await)
     .unwrap();
-    assert_eq!(defaults, ("user".into(), true, 10, None, None, None));
+    assert_eq!(
+        defaults,
+        (
+            "user".into(),
+            true,
+            10,
+            None,
+            None,
+            None,
+            false,
+            "en".into()
+        )
+    );
 
     let refused = [
         (
@@ -280,7 +301,7 @@ async fn migrate_is_idempotent(engine: Engine) {
 }
 
 async fn a_user_and_its_first_session_are_stored_together(engine: Engine) {
-    use service::domain::{ClientInfo, Email, PasswordHash, Role, Username};
+    use service::domain::{ClientInfo, Email, Locale, PasswordHash, Role, Username};
     use service::storage::{sessions::NewSession, users};
     let app = TestApp::spawn(engine).await;
     let (email, username) = (
@@ -294,6 +315,7 @@ async fn a_user_and_its_first_session_are_stored_together(engine: Engine) {
         password_hash: &password_hash,
         full_name: None,
         role: Role::User,
+        locale: Locale::En,
     };
     let client = ClientInfo::default();
     let session = |hash| NewSession {
