@@ -156,11 +156,13 @@ pub async fn login(
 }
 
 /// Creates an account, which comes signed in; the caller keeps the session.
+/// `locale` ("en" or "ru") is the language the account's mail will use.
 pub async fn register(
     email: &str,
     username: &str,
     password: &str,
     full_name: &str,
+    locale: &str,
 ) -> Result<(User, Tokens), ApiError> {
     let full_name = full_name.trim();
     let variables = register::Variables {
@@ -169,6 +171,7 @@ pub async fn register(
             username: username.trim().to_owned(),
             password: password.to_owned(),
             full_name: (!full_name.is_empty()).then(|| full_name.to_owned()),
+            locale: Some(locale.to_owned()),
         },
     };
     let payload = send::<Register>(variables, None).await?.register;

@@ -9,6 +9,7 @@ use crate::components::{
     Alert, Button, Card, Checkbox, Field, Icon, IconName, Variant, use_toasts,
 };
 use crate::session::use_session;
+use crate::state::use_ui;
 use crate::validation;
 
 /// Where to go after signing in: back to the page that asked for it, if it
@@ -118,6 +119,7 @@ pub fn Login(next: String) -> Element {
 pub fn Register() -> Element {
     use_leave_when_signed_in(String::new());
     let session = use_session();
+    let ui = use_ui();
     let toasts = use_toasts();
     let email = use_signal(String::new);
     let username = use_signal(String::new);
@@ -179,8 +181,11 @@ pub fn Register() -> Element {
             return;
         }
         busy.set(true);
+        // The account's mail will speak the language the page speaks now.
+        let locale = ui.get().language.html_lang();
         spawn(async move {
-            let result = api::register(&email(), &username(), &password(), &full_name()).await;
+            let result =
+                api::register(&email(), &username(), &password(), &full_name(), locale).await;
             match result {
                 Ok((user, tokens)) => {
                     session.sign_in(user, tokens);
