@@ -308,11 +308,12 @@ impl Auth {
                 "You cannot deactivate your own account",
             ));
         }
-        let user = users::set_active(&self.db, user_id, active, self.now())
+        let now = self.now();
+        let user = users::set_active(&self.db, user_id, active, now)
             .await?
             .ok_or_else(|| AuthError::bad_input("id", "No user with this id"))?;
         if !active {
-            sessions::delete_for_user(&self.db, user_id, None, self.now()).await?;
+            sessions::delete_for_user(&self.db, user_id, None, now).await?;
         }
         Ok(user)
     }

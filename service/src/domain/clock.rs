@@ -5,10 +5,10 @@ use chrono::{DateTime, Duration, SubsecRound, Utc};
 
 /// Where the service reads the time: the system clock, at the precision both
 /// engines store (PostgreSQL keeps microseconds, so a time written and read
-/// back compares equal). Auth passes `now` down to storage rather than letting
-/// each query read a clock of its own, so one operation sees one instant, and
-/// a test can move the clock past a throttling window or a grace period
-/// instead of sleeping through it.
+/// back compares equal). Auth reads it and passes `now` down to storage
+/// rather than letting each query read a clock of its own, so the writes of
+/// one step agree on the time, and a test can move the clock past a
+/// throttling window or a grace period instead of sleeping through it.
 #[derive(Clone, Debug, Default)]
 pub struct Clock {
     /// Microseconds this clock runs ahead of the system's (0 outside tests).

@@ -11,8 +11,8 @@ mod session;
 mod user;
 
 pub use account::{
-    Email, FullName, MAX_PASSWORD_BYTES, MIN_PASSWORD_CHARS, NewAccount, Password, PasswordChange,
-    PasswordHash, SignIn, Username,
+    Email, FullName, MAX_PASSWORD_BYTES, NewAccount, Password, PasswordChange, PasswordHash,
+    SignIn, Username,
 };
 pub use clock::Clock;
 pub use session::{ClientInfo, SessionId, SessionInfo};

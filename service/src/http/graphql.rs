@@ -21,7 +21,7 @@ pub async fn post(
     headers: HeaderMap,
     request: GraphQLRequest,
 ) -> GraphQLResponse {
-    let authorization = header_str(&headers, header::AUTHORIZATION.as_str());
+    let authorization = header_str(&headers, header::AUTHORIZATION).map(str::to_owned);
     let client = client_info(&state, &headers, peer);
     let request = request
         .into_inner()
@@ -59,11 +59,8 @@ pub async fn websocket(
         })
 }
 
-fn header_str(headers: &HeaderMap, name: &str) -> Option<String> {
-    headers
-        .get(name)
-        .and_then(|v| v.to_str().ok())
-        .map(str::to_owned)
+fn header_str(headers: &HeaderMap, name: header::HeaderName) -> Option<&str> {
+    headers.get(name).and_then(|v| v.to_str().ok())
 }
 
 /// The client's address. A request from one of our proxies carries it in
@@ -96,10 +93,7 @@ fn client_address(trusted: &[IpNet], headers: &HeaderMap, peer: IpAddr) -> IpAdd
 
 fn client_info(state: &AppState, headers: &HeaderMap, peer: SocketAddr) -> ClientInfo {
     let address = client_address(&state.trusted_proxies, headers, peer.ip()).to_string();
-    let user_agent = headers
-        .get(header::USER_AGENT)
-        .and_then(|v| v.to_str().ok());
-    ClientInfo::new(user_agent, Some(&address))
+    ClientInfo::new(header_str(headers, header::USER_AGENT), Some(&address))
 }
 
 #[cfg(test)]
