@@ -20,6 +20,7 @@ on_both_engines!(
     mail_is_written_only_with_the_change_it_announces,
     mail_survives_an_smtp_outage,
     two_workers_send_each_message_once,
+    a_claim_in_flight_is_skipped,
 );
 
 const NEW_PASSWORD: &str = "a brand new passphrase";
@@ -414,4 +415,45 @@ async fn two_workers_send_each_message_once(engine: Engine) {
     let mut expected = people.clone();
     expected.sort();
     assert_eq!(recipients, expected, "each message exactly once");
+}
+
+/// The race two workers would lose without row locks skipped: one claims
+/// while another's claim of the same rows is still uncommitted. The second
+/// must neither wait for the first nor take its rows once it commits.
+async fn a_claim_in_flight_is_skipped(engine: Engine) {
+    let (sink, addr) = SmtpSink::start().await;
+    let app = TestApp::spawn_with(engine, smtp_to(addr)).await;
+    for n in 0..3 {
+        app.register_ok(&format!("user{n}@example.org"), &format!("user{n}"))
+            .await;
+    }
+    let claimed_until = app.clock.now() + Duration::minutes(2);
+    service::with_writer!(&app.db, |pool| {
+        let mut other = pool.begin().await.unwrap();
+        let claimed = sqlx::query("UPDATE mail_outbox SET claimed_until = $1")
+            .bind(claimed_until)
+            .execute(&mut *other)
+            .await
+            .unwrap();
+        assert_eq!(claimed.rows_affected(), 3);
+        let release = tokio::spawn(async move {
+            tokio::time::sleep(std::time::Duration::from_millis(300)).await;
+            other.commit().await.unwrap();
+        });
+        let round = match engine {
+            // The claim skips the locked rows at once.
+            Engine::Postgres => {
+                let round = app.deliver_mail().await;
+                release.await.unwrap();
+                round
+            }
+            // The single writer is busy: the claim runs after the other.
+            Engine::Sqlite => {
+                let (round, _) = tokio::join!(app.deliver_mail(), release);
+                round
+            }
+        };
+        assert_eq!(round, Default::default(), "nothing claimed twice");
+    });
+    assert!(sink.delivered().is_empty());
 }
