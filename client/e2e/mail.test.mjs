@@ -67,3 +67,112 @@ test('registration mail arrives over SMTP from a replica, in the account languag
   assert.match(link, /token=[0-9a-f]{64}$/);
   assert.ok(message.html.includes(link), 'the HTML part carries the same link');
 });
+
+async function profile(options = {}) {
+  const context = await browser.newContext({ locale: 'en-US', colorScheme: 'light', ...options });
+  const problems = [];
+  context.on('page', (page) => {
+    page.on('pageerror', (e) => problems.push(`page error: ${e.message}`));
+  });
+  return {
+    context,
+    async check() {
+      assert.deepEqual(problems, []);
+      await context.close();
+    },
+  };
+}
+
+async function signIn(page, email, secret = password) {
+  await page.goto(`${stack.base}/login`);
+  await page.fill('#email', email);
+  await page.fill('#password', secret);
+  await page.getByRole('button', { name: 'Sign in' }).click();
+  await page.waitForURL(`${stack.base}/`);
+}
+
+const refresh = (refreshToken) => api(
+  'mutation($t: String!) { refreshToken(refreshToken: $t) { accessToken } }', { t: refreshToken });
+
+test('forgot password: the mailed link sets a new password, every old session ends, and the link works once', async () => {
+  const { email, refreshToken: oldSession } = await register();
+  const { context, check } = await profile();
+  const page = await context.newPage();
+  await page.goto(`${stack.base}/login`);
+  await page.getByRole('link', { name: 'Forgot password?' }).click();
+  await page.waitForURL(`${stack.base}/forgot-password`);
+  await page.fill('#email', email);
+  await page.getByRole('button', { name: 'Send reset link' }).click();
+  await page.getByRole('heading', { name: 'Check your email' }).waitFor();
+
+  const message = await stack.mail.next(email, (m) => m.subject === 'Reset your password');
+  const link = linkIn(message, `${stack.base}/reset-password?token=`);
+  await page.goto(link);
+  await page.fill('#new-password', 'a brand new passphrase');
+  await page.fill('#confirm-new-password', 'a brand new passphrase');
+  await page.getByRole('button', { name: 'Set new password' }).click();
+  await page.getByRole('heading', { name: 'Your password was changed' }).waitFor();
+  await page.screenshot({ path: join(screenshots, 'mail-reset-done-en.png') });
+
+  // The session from before the reset is gone; the new password signs in.
+  const refused = await refresh(oldSession);
+  assert.equal(refused.errors?.[0]?.extensions?.code, 'UNAUTHENTICATED');
+  await page.getByRole('link', { name: 'Sign in' }).click();
+  await signIn(page, email, 'a brand new passphrase');
+  await page.getByRole('heading', { name: /Welcome/ }).waitFor();
+
+  // The owner is told, and the same link does not work twice.
+  await stack.mail.next(email, (m) => m.subject === 'Your password was changed');
+  await page.goto(link);
+  await page.fill('#new-password', 'yet another passphrase');
+  await page.fill('#confirm-new-password', 'yet another passphrase');
+  await page.getByRole('button', { name: 'Set new password' }).click();
+  await page.getByText('This link is no longer valid').waitFor();
+  await check();
+});
+
+test('verify email: the banner goes once the delivered link is followed, and the link works once', async () => {
+  const { context, check } = await profile();
+  const page = await context.newPage();
+  const email = `${unique('verify-')}@example.org`;
+  await page.goto(`${stack.base}/register`);
+  await page.fill('#email', email);
+  await page.fill('#username', unique('verify_'));
+  await page.fill('#password', password);
+  await page.fill('#confirm-password', password);
+  await page.getByRole('button', { name: 'Create account' }).click();
+  await page.locator('#verify-banner').waitFor();
+
+  // "Resend" replaces the first link: only the newest works.
+  const first = await stack.mail.next(email);
+  await page.locator('#verify-banner').getByRole('button', { name: 'Resend' }).click();
+  const second = await stack.mail.next(email, () => true, { skip: 1 });
+  const [oldLink, newLink] = [first, second].map((m) => linkIn(m, `${stack.base}/verify-email?token=`));
+  assert.notEqual(oldLink, newLink);
+
+  await page.goto(oldLink);
+  await page.getByText('This link is no longer valid').waitFor();
+  await page.goto(newLink);
+  await page.getByRole('heading', { name: 'Your email address is verified' }).waitFor();
+  await page.getByRole('link', { name: 'Continue to the dashboard' }).click();
+  await page.getByRole('heading', { name: /Welcome/ }).waitFor();
+  assert.equal(await page.locator('#verify-banner').count(), 0);
+  await check();
+});
+
+test('the mail itself, as a reader sees it, in both languages', async () => {
+  const { context, check } = await profile();
+  const page = await context.newPage();
+  for (const locale of ['en', 'ru']) {
+    const { email } = await register({ locale });
+    const message = await stack.mail.next(email);
+    await page.setContent(message.html);
+    await page.screenshot({ path: join(screenshots, `mail-verification-${locale}.png`), fullPage: true });
+    // Every paragraph of the text part is in the HTML part too.
+    for (const paragraph of message.text.split('\n\n').map((p) => p.trim()).filter(Boolean)) {
+      const firstLine = paragraph.split('\n')[0].replace(/:$/, '');
+      assert.ok((await page.textContent('body')).includes(firstLine), `HTML lacks: ${firstLine}`);
+    }
+  }
+  await check();
+});

@@ -6,6 +6,7 @@ use std::time::Duration;
 
 use lettre::message::{Mailbox, MultiPart};
 use lettre::{AsyncFileTransport, AsyncSmtpTransport, AsyncTransport, Message, Tokio1Executor};
+use uuid::Uuid;
 
 use crate::config::{Config, MailDelivery};
 use crate::domain::Mail;
@@ -66,8 +67,11 @@ impl Transport {
         })
     }
 
-    pub async fn send(&self, from: &Mailbox, mail: &Mail) -> Result<(), SendError> {
-        let message = || build(from, mail);
+    /// Sends `mail`, the outbox row `id`. The row's id makes the
+    /// Message-ID, so that a message sent twice (a worker that died between
+    /// sending and recording it) is one message to the reader's mail client.
+    pub async fn send(&self, from: &Mailbox, id: Uuid, mail: &Mail) -> Result<(), SendError> {
+        let message = || build(from, id, mail);
         match self {
             Self::Smtp(smtp) => {
                 smtp.send(message()?).await?;
@@ -92,10 +96,11 @@ impl Transport {
     }
 }
 
-fn build(from: &Mailbox, mail: &Mail) -> Result<Message, SendError> {
+fn build(from: &Mailbox, id: Uuid, mail: &Mail) -> Result<Message, SendError> {
     let invalid = |err: &dyn std::fmt::Display| SendError::Message(err.to_string());
     let to: Mailbox = mail.to.parse().map_err(|err| invalid(&err))?;
     Message::builder()
+        .message_id(Some(format!("<{id}@{}>", from.email.domain())))
         .from(from.clone())
         .to(to)
         .subject(&mail.subject)

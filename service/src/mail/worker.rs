@@ -79,7 +79,10 @@ impl Postman {
                 return Ok(round);
             }
             for queued in claimed {
-                let result = self.transport.send(&self.from, &queued.mail).await;
+                let result = self
+                    .transport
+                    .send(&self.from, queued.id, &queued.mail)
+                    .await;
                 let now = self.clock.now();
                 match result {
                     Ok(()) => {
