@@ -229,7 +229,7 @@ pub async fn live_sessions(db: &Database, count: usize) -> anyhow::Result<Vec<St
     let mut refresh_tokens = Vec::with_capacity(count);
     for n in 0..count {
         let token = tokens::new_refresh_token()?;
-        let hash = tokens::hash_refresh_token(&token);
+        let hash = tokens::hash_token(&token);
         let session = NewSession {
             refresh_token_hash: &hash,
             client: &client,

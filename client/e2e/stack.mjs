@@ -1,6 +1,7 @@
 // The whole product on loopback, as docker-compose.yml runs it: a fresh
 // PostgreSQL database, two replicas of the service on it, the built client
-// served by nginx, and the reverse proxy from deploy/nginx in front. Both
+// served by nginx, the reverse proxy from deploy/nginx in front, and a real
+// SMTP server (npm smtp-server) that receives the replicas' mail. Both
 // nginx configs are rendered from the committed templates the way the nginx
 // image renders them (only the variables given are replaced), then run by
 // Debian's nginx.
@@ -15,6 +16,8 @@ import { tmpdir } from 'node:os';
 import { createServer } from 'node:net';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { SMTPServer } from 'smtp-server';
+import { simpleParser } from 'mailparser';
 
 // (Not import.meta.dirname: Debian's Node 18 lacks it.)
 export const root = fileURLToPath(new URL('../..', import.meta.url));
@@ -105,20 +108,85 @@ export function psql(sql, database) {
   }).trim();
 }
 
+/// An SMTP server on loopback that keeps every message it receives, parsed:
+/// `{ to, subject, text, html }`. `next(to, predicate)` waits for a message.
+export async function startMailSink() {
+  const messages = [];
+  const waiters = new Set();
+  const server = new SMTPServer({
+    authOptional: true,
+    disabledCommands: ['STARTTLS'],
+    logger: false,
+    onData(stream, session, callback) {
+      simpleParser(stream).then((parsed) => {
+        const message = {
+          to: parsed.to?.value?.[0]?.address ?? '',
+          subject: parsed.subject ?? '',
+          text: parsed.text ?? '',
+          html: parsed.html || '',
+        };
+        messages.push(message);
+        for (const waiter of waiters) waiter();
+        callback();
+      }, callback);
+    },
+  });
+  const port = await freePort();
+  await new Promise((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(port, '127.0.0.1', resolve);
+  });
+  return {
+    url: `smtp://127.0.0.1:${port}`,
+    messages,
+    /// The first message to `to` (after the first `skip` of them) that
+    /// `predicate` accepts, waiting up to `ms` for it.
+    async next(to, predicate = () => true, { skip = 0, ms = 15000 } = {}) {
+      const find = () => messages.filter((m) => m.to === to && predicate(m))[skip];
+      const deadline = Date.now() + ms;
+      while (!find()) {
+        if (Date.now() > deadline) {
+          throw new Error(`no mail to ${to} in ${ms} ms; received: ${JSON.stringify(messages.map((m) => [m.to, m.subject]))}`);
+        }
+        await new Promise((resolve) => {
+          const wake = () => { waiters.delete(wake); resolve(); };
+          waiters.add(wake);
+          setTimeout(wake, 250);
+        });
+      }
+      return find();
+    },
+    close: () => new Promise((resolve) => server.close(resolve)),
+  };
+}
+
+/// The first link in a message's text that starts with `prefix`.
+export function linkIn(message, prefix) {
+  const link = message.text.split(/\s+/).find((word) => word.startsWith(prefix));
+  if (!link) throw new Error(`no ${prefix} link in: ${message.text}`);
+  return link;
+}
+
 /// Starts everything; `stop()` ends it and drops the database.
 export async function startStack({ serviceBin, serviceEnv = {} }) {
   const dir = mkdtempSync(join(tmpdir(), 'e2e-stack-'));
   const database = `e2e_${randomBytes(6).toString('hex')}`;
   psql(`CREATE DATABASE ${database}`);
   const children = [];
+  let mail;
   const stop = async () => {
     for (const child of children.reverse()) child.kill('SIGTERM');
     await Promise.all(children.map((c) => c.exitCode == null && new Promise((r) => c.once('exit', r))));
+    await mail?.close();
     psql(`DROP DATABASE IF EXISTS ${database} WITH (FORCE)`);
     rmSync(dir, { recursive: true, force: true });
   };
 
   try {
+    mail = await startMailSink();
+    // Known before the replicas start: the links in their mail lead there.
+    const proxyPort = await freePort();
+    const base = `http://127.0.0.1:${proxyPort}`;
     // The replicas share the database and the signing key, nothing else.
     const env = {
       ...process.env,
@@ -130,6 +198,9 @@ export async function startStack({ serviceBin, serviceEnv = {} }) {
       BCRYPT_COST: '4',
       LOG_FORMAT: 'json',
       RUST_LOG: 'warn',
+      SMTP_URL: mail.url,
+      MAIL_FROM: 'Vitals <no-reply@e2e.example>',
+      PUBLIC_URL: base,
       ...serviceEnv,
     };
     const servicePorts = [await freePort(), await freePort()];
@@ -146,7 +217,6 @@ export async function startStack({ serviceBin, serviceEnv = {} }) {
     await Promise.all(servicePorts.map((port, i) =>
       waitFor(`http://127.0.0.1:${port}/health/ready`, `service on ${port}`, replicas[i])));
 
-    const proxyPort = await freePort();
     writeNginxConfig(dir, {
       proxyPort,
       services: servicePorts.map((p) => `127.0.0.1:${p}`),
@@ -161,7 +231,6 @@ export async function startStack({ serviceBin, serviceEnv = {} }) {
       stdio: ['ignore', openSync(accessLog, 'a'), 'inherit'],
     });
     children.push(nginx);
-    const base = `http://127.0.0.1:${proxyPort}`;
     await waitFor(`${base}/health/ready`, 'nginx', nginx);
 
     return {
@@ -169,6 +238,8 @@ export async function startStack({ serviceBin, serviceEnv = {} }) {
       database,
       replicas: servicePorts.map((p) => `127.0.0.1:${p}`),
       env,
+      /// Every message the replicas sent, as the SMTP server received it.
+      mail,
       /// The replica that served the request with this X-Request-Id.
       async upstreamOf(requestId) {
         for (let i = 0; i < 50; i++) {

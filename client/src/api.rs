@@ -14,6 +14,9 @@ use crate::session::{Tokens, User};
 type UUID = String;
 type DateTime = String;
 
+// Skipped: rustfmt indents the attribute further on every run once it holds
+// a macro variable.
+#[rustfmt::skip]
 macro_rules! operation {
     ($name:ident) => {
         operation!($name, "graphql/operations.graphql");
@@ -21,11 +24,11 @@ macro_rules! operation {
     ($name:ident, $file:tt) => {
         #[derive(GraphQLQuery)]
         #[graphql(
-                                    schema_path = "../schema.graphql",
-                                    query_path = $file,
-                                    response_derives = "Debug, Clone, PartialEq",
-                                    variables_derives = "Debug, Clone"
-                                )]
+            schema_path = "../schema.graphql",
+            query_path = $file,
+            response_derives = "Debug, Clone, PartialEq",
+            variables_derives = "Debug, Clone"
+        )]
         pub struct $name;
     };
 }

@@ -25,6 +25,13 @@ pub enum Environment {
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum)]
+pub enum MailDelivery {
+    Smtp,
+    Files,
+    Log,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum)]
 pub enum LogFormat {
     Pretty,
     Json,
@@ -114,6 +121,45 @@ pub struct Config {
     /// `iss` and `aud` of issued access tokens, checked on every request.
     #[arg(long, env = "JWT_ISSUER", default_value = "auth-service")]
     pub jwt_issuer: String,
+
+    /// Where people reach the web client; the links in mail start here.
+    #[arg(long, env = "PUBLIC_URL", default_value = "http://127.0.0.1:8000")]
+    pub public_url: String,
+
+    /// SMTP server for outgoing mail: `smtp://host:25` (plain),
+    /// `smtp://host:587?tls=required` (STARTTLS), `smtps://user:pass@host:465`.
+    #[arg(long, env = "SMTP_URL", hide_env_values = true)]
+    pub smtp_url: Option<String>,
+
+    /// The sender of every message.
+    #[arg(
+        long,
+        env = "MAIL_FROM",
+        default_value = "Auth Service <no-reply@localhost>"
+    )]
+    pub mail_from: String,
+
+    /// How mail leaves: `smtp` (needs SMTP_URL), `files` (.eml files in
+    /// MAIL_OUTBOX_DIR, links logged) or `log` (logged without links: mail
+    /// is not delivered). Defaults to smtp when SMTP_URL is set, otherwise to
+    /// files in development; production without SMTP_URL refuses to start
+    /// unless `log` is chosen on purpose.
+    #[arg(long, env = "MAIL_DELIVERY", value_enum)]
+    pub mail_delivery: Option<MailDelivery>,
+
+    /// Where `files` delivery writes messages.
+    #[arg(long, env = "MAIL_OUTBOX_DIR", default_value = "data/outbox")]
+    pub mail_outbox_dir: PathBuf,
+
+    /// How long a password-reset link works.
+    #[arg(long, env = "PASSWORD_RESET_TTL_MINUTES", default_value_t = 30,
+          value_parser = clap::value_parser!(u32).range(5..=1440))]
+    pub password_reset_ttl_minutes: u32,
+
+    /// How long an email-verification link works.
+    #[arg(long, env = "EMAIL_VERIFICATION_TTL_HOURS", default_value_t = 24,
+          value_parser = clap::value_parser!(u32).range(1..=168))]
+    pub email_verification_ttl_hours: u32,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -122,6 +168,12 @@ pub enum ConfigError {
     MissingSecret,
     #[error("SECRET_KEY must be at least {MIN_SECRET_LEN} bytes in production")]
     ShortSecret,
+    #[error(
+        "no SMTP_URL: production needs a mail server, or MAIL_DELIVERY=log to run without mail"
+    )]
+    MissingSmtp,
+    #[error("MAIL_DELIVERY=smtp needs SMTP_URL")]
+    SmtpWithoutUrl,
     #[error(
         "SECRET_KEY is the example value from .env.example; generate one (openssl rand -hex 32)"
     )]
@@ -141,6 +193,26 @@ impl Config {
             Some(s) if s.len() < MIN_SECRET_LEN => Err(ConfigError::ShortSecret),
             Some(s) => Ok(s),
         }
+    }
+
+    /// How mail leaves (see `mail_delivery`).
+    pub fn mail_delivery(&self) -> Result<MailDelivery, ConfigError> {
+        let smtp = self.smtp_url.as_deref().is_some_and(|url| !url.is_empty());
+        match (self.mail_delivery, smtp, self.environment) {
+            (Some(MailDelivery::Smtp), false, _) => Err(ConfigError::SmtpWithoutUrl),
+            (Some(chosen), _, _) => Ok(chosen),
+            (None, true, _) => Ok(MailDelivery::Smtp),
+            (None, false, Environment::Development) => Ok(MailDelivery::Files),
+            (None, false, Environment::Production) => Err(ConfigError::MissingSmtp),
+        }
+    }
+
+    pub fn password_reset_ttl(&self) -> Duration {
+        Duration::minutes(self.password_reset_ttl_minutes.into())
+    }
+
+    pub fn email_verification_ttl(&self) -> Duration {
+        Duration::hours(self.email_verification_ttl_hours.into())
     }
 
     pub fn playground_enabled(&self) -> bool {
@@ -208,6 +280,29 @@ mod tests {
         assert!(dev.secret().is_ok());
         assert!(dev.playground_enabled());
         assert!(!config(&["--environment", "production"]).playground_enabled());
+    }
+
+    #[test]
+    fn production_refuses_to_lose_mail_silently() {
+        let prod = [
+            "--environment",
+            "production",
+            "--secret-key",
+            &"k".repeat(32),
+        ];
+        assert!(matches!(
+            config(&prod).mail_delivery(),
+            Err(ConfigError::MissingSmtp)
+        ));
+        let logged = config(&[&prod[..], &["--mail-delivery", "log"]].concat());
+        assert_eq!(logged.mail_delivery().unwrap(), MailDelivery::Log);
+        let smtp = config(&[&prod[..], &["--smtp-url", "smtp://127.0.0.1:25"]].concat());
+        assert_eq!(smtp.mail_delivery().unwrap(), MailDelivery::Smtp);
+        assert_eq!(config(&[]).mail_delivery().unwrap(), MailDelivery::Files);
+        assert!(matches!(
+            config(&["--mail-delivery", "smtp"]).mail_delivery(),
+            Err(ConfigError::SmtpWithoutUrl)
+        ));
     }
 
     #[test]

@@ -10,12 +10,14 @@ pub mod config;
 pub mod domain;
 pub mod graphql;
 pub mod http;
+pub mod mail;
 pub mod storage;
 pub mod telemetry;
 
 use auth::Auth;
 use config::Config;
 use domain::Clock;
+use mail::{Doorbell, Postman, Transport};
 use storage::Database;
 
 /// How long start-up waits for an unreachable database before giving up.
@@ -29,13 +31,26 @@ pub struct App {
     pub database: Database,
     /// For the command line's `seed-admin`, which needs no HTTP.
     pub auth: Auth,
+    /// The outbox's worker; `serve` runs it beside the server.
+    pub postman: Postman,
 }
 
 impl App {
     pub async fn build(config: &Config, clock: Clock) -> anyhow::Result<Self> {
         let database = Database::connect(&config.database_url, config.database_max_connections)?;
         database.migrate_when_reachable(STARTUP_PATIENCE).await?;
-        let auth = Auth::new(database.clone(), config, clock)?;
+        let doorbell = Doorbell::default();
+        let auth = Auth::new(database.clone(), config, clock.clone(), doorbell.clone())?;
+        let postman = Postman::new(
+            database.clone(),
+            Transport::from_config(config)?,
+            config
+                .mail_from
+                .parse()
+                .map_err(|err| anyhow::anyhow!("MAIL_FROM: {err}"))?,
+            clock,
+            doorbell,
+        );
         let state = http::AppState {
             schema: graphql::schema(auth.clone(), config.playground_enabled()),
             db: database.clone(),
@@ -45,6 +60,7 @@ impl App {
             router: http::router(state, config),
             database,
             auth,
+            postman,
         })
     }
 }

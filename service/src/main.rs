@@ -75,9 +75,14 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
                 addr = %listener.local_addr()?,
                 database = app.database.engine(),
                 playground = config.playground_enabled(),
+                mail = ?config.mail_delivery()?,
                 "listening"
             );
+            // Mail claimed but unsent when the process stops is sent by
+            // another worker once its claim lapses.
+            let postman = tokio::spawn(app.postman.run());
             http::serve(listener, app.router, shutdown_signal()).await?;
+            postman.abort();
             app.database.close().await;
             tracing::info!("stopped");
         }

@@ -18,6 +18,12 @@ pub enum AuthError {
     },
     #[error("This {field} is already taken")]
     Conflict { field: &'static str },
+    /// A link token that is not live: never issued, used, or voided by a
+    /// newer link or a password change.
+    #[error("{0}")]
+    InvalidToken(&'static str),
+    #[error("{0}")]
+    TokenExpired(&'static str),
     #[error("Too many sign-in attempts; try again in {retry_after_seconds} seconds")]
     RateLimited { retry_after_seconds: u64 },
     #[error("Internal server error")]
@@ -44,6 +50,8 @@ impl AuthError {
             Self::Forbidden(_) => "FORBIDDEN",
             Self::BadInput { .. } => "BAD_USER_INPUT",
             Self::Conflict { .. } => "CONFLICT",
+            Self::InvalidToken(_) => "INVALID_TOKEN",
+            Self::TokenExpired(_) => "TOKEN_EXPIRED",
             Self::RateLimited { .. } => "RATE_LIMITED",
             Self::Internal(_) => "INTERNAL_SERVER_ERROR",
         }

@@ -18,12 +18,14 @@ use tokens::TokenKeys;
 
 use crate::config::Config;
 use crate::domain::{
-    ClientInfo, Clock, NewAccount, Page, PasswordChange, PasswordHash, ProfileUpdate, Role,
-    SessionId, SessionInfo, SignIn, User, UserId,
+    ClientInfo, Clock, Email, LinkPurpose, NewAccount, NewLink, Page, Password, PasswordChange,
+    PasswordHash, ProfileUpdate, Role, SessionId, SessionInfo, SignIn, User, UserId,
 };
+use crate::mail::{Composer, Doorbell, Recipient};
 use crate::storage::Database;
+use crate::storage::links;
 use crate::storage::sessions::{self, NewSession};
-use crate::storage::users::{self, Lookup, NewUser};
+use crate::storage::users::{self, Lookup, NewPassword, NewUser, Welcome};
 
 /// A signed-in user with a fresh pair of tokens.
 pub struct Authenticated {
@@ -63,10 +65,20 @@ pub struct Auth {
     /// How long after a rotation the previous refresh token is treated as a
     /// benign race (two tabs refreshing at once) rather than a replay.
     rotation_grace: Duration,
+    mail: Arc<Composer>,
+    doorbell: Doorbell,
+    reset_lifetime: Duration,
+    verification_lifetime: Duration,
 }
 
 impl Auth {
-    pub fn new(db: Database, config: &Config, clock: Clock) -> anyhow::Result<Self> {
+    /// `doorbell` wakes the mail worker when a request has queued mail.
+    pub fn new(
+        db: Database,
+        config: &Config,
+        clock: Clock,
+        doorbell: Doorbell,
+    ) -> anyhow::Result<Self> {
         let secret = config.secret()?;
         Ok(Self {
             keys: Arc::new(TokenKeys::new(
@@ -84,6 +96,10 @@ impl Auth {
             session_short: config.session_ttl(false),
             session_long: config.session_ttl(true),
             rotation_grace: Duration::seconds(config.refresh_reuse_grace_seconds.into()),
+            mail: Arc::new(Composer::new(&config.public_url)),
+            doorbell,
+            reset_lifetime: config.password_reset_ttl(),
+            verification_lifetime: config.email_verification_ttl(),
             db,
             clock,
         })
@@ -94,6 +110,7 @@ impl Auth {
         self.clock.now()
     }
 
+    /// Creates an account, signs it in, and sends it a verification link.
     pub async fn register(
         &self,
         account: NewAccount,
@@ -103,8 +120,24 @@ impl Auth {
         let user = new_user(&account, &password_hash, Role::User);
         let pending = PendingSession::new(self.session_short, client)?;
         let now = self.now();
+        let token = tokens::new_link_token()?;
+        let to = Recipient {
+            email: account.email.as_str(),
+            name: account
+                .full_name
+                .as_ref()
+                .map_or(account.username.as_str(), |name| name.as_str()),
+            locale: account.locale,
+        };
+        let welcome = Welcome {
+            link: self.link(&token, LinkPurpose::VerifyEmail, now),
+            mail: &self
+                .mail
+                .verification(to, &token, self.verification_lifetime),
+        };
         let (user, session) =
-            users::insert_with_session(&self.db, &user, &pending.row(), now).await?;
+            users::insert_with_session(&self.db, &user, &pending.row(), &welcome, now).await?;
+        self.doorbell.ring();
         pending.signed_in(&self.keys, user, session, now)
     }
 
@@ -140,7 +173,12 @@ impl Auth {
             self.session_short
         };
         let pending = PendingSession::new(lifetime, client)?;
-        let session = sessions::insert(&self.db, user.id, &pending.row(), now).await?;
+        // Written whether or not it is sent: storage knows, in the same
+        // transaction, whether this browser is new to the account.
+        let new_device = self.mail.new_sign_in((&user).into(), client, now);
+        let session =
+            sessions::sign_in(&self.db, user.id, &pending.row(), &new_device, now).await?;
+        self.doorbell.ring();
         pending.signed_in(&self.keys, user, session, now)
     }
 
@@ -151,9 +189,9 @@ impl Auth {
         if !tokens::looks_like_refresh_token(refresh_token) {
             return Err(REFUSED);
         }
-        let old_hash = tokens::hash_refresh_token(refresh_token);
+        let old_hash = tokens::hash_token(refresh_token);
         let new_token = tokens::new_refresh_token()?;
-        let new_hash = tokens::hash_refresh_token(&new_token);
+        let new_hash = tokens::hash_token(&new_token);
 
         let now = self.now();
         let Some((session, user)) = sessions::rotate(&self.db, &old_hash, &new_hash, now).await?
@@ -199,7 +237,7 @@ impl Auth {
         if !tokens::looks_like_refresh_token(refresh_token) {
             return Ok(false);
         }
-        let hash = tokens::hash_refresh_token(refresh_token);
+        let hash = tokens::hash_token(refresh_token);
         Ok(sessions::delete_by_hash(&self.db, &hash).await?)
     }
 
@@ -248,10 +286,123 @@ impl Auth {
             return Err(AuthError::InvalidCredentials);
         }
         self.throttle.succeeded(account, address).await?;
-        let new_hash = self.passwords.hash(&change.new).await?;
-        let (user, keep) = (caller.user.id, caller.session);
-        users::set_password(&self.db, user, &new_hash, keep, self.now()).await?;
+        let hash = self.passwords.hash(&change.new).await?;
+        let now = self.now();
+        let new = NewPassword {
+            hash: &hash,
+            keep: Some(caller.session),
+            notice: &self.mail.password_changed((&caller.user).into(), now),
+        };
+        users::set_password(&self.db, caller.user.id, &new, now).await?;
+        self.doorbell.ring();
         Ok(())
+    }
+
+    /// Mails a password-reset link to the account with this address, if
+    /// there is one and it is active. The caller learns nothing either way,
+    /// and not from the time it takes: the work happens after the answer.
+    pub fn request_password_reset(&self, email: Email) {
+        let this = self.clone();
+        tokio::spawn(async move {
+            if let Err(err) = this.send_reset_link(&email).await {
+                tracing::error!(error = %err, "could not queue a password-reset mail");
+            }
+        });
+    }
+
+    async fn send_reset_link(&self, email: &Email) -> Result<(), AuthError> {
+        let Some((user, _)) = users::find_with_hash(&self.db, Lookup::Email(email)).await? else {
+            return Ok(());
+        };
+        if !user.is_active {
+            return Ok(());
+        }
+        let token = tokens::new_link_token()?;
+        let now = self.now();
+        let mail = self
+            .mail
+            .password_reset((&user).into(), &token, self.reset_lifetime);
+        let link = self.link(&token, LinkPurpose::ResetPassword, now);
+        links::issue(&self.db, user.id, &link, &mail, now).await?;
+        self.doorbell.ring();
+        Ok(())
+    }
+
+    /// Sets a new password with a reset link: every session of the account
+    /// ends (whoever knew the old password is out), and the address counts
+    /// as verified (the link was read there).
+    pub async fn reset_password(&self, token: &str, password: Password) -> Result<(), AuthError> {
+        let link = self.live_link(token, LinkPurpose::ResetPassword).await?;
+        let hash = self.passwords.hash(&password).await?;
+        let now = self.now();
+        let new = NewPassword {
+            hash: &hash,
+            keep: None,
+            notice: &self.mail.password_changed((&link.user).into(), now),
+        };
+        let hashed = tokens::hash_token(token);
+        if !users::reset_password(&self.db, &hashed, &new, now).await? {
+            return Err(LINK_GONE);
+        }
+        self.doorbell.ring();
+        Ok(())
+    }
+
+    /// Sends the caller a fresh verification link (the earlier ones stop
+    /// working); nothing when the address is verified already.
+    pub async fn request_email_verification(&self, caller: &Caller) -> Result<(), AuthError> {
+        let user = &caller.user;
+        if user.email_verified {
+            return Ok(());
+        }
+        let token = tokens::new_link_token()?;
+        let now = self.now();
+        let mail = self
+            .mail
+            .verification(user.into(), &token, self.verification_lifetime);
+        let link = self.link(&token, LinkPurpose::VerifyEmail, now);
+        links::issue(&self.db, user.id, &link, &mail, now).await?;
+        self.doorbell.ring();
+        Ok(())
+    }
+
+    /// Marks the address of a verification link proved; the link is used up.
+    pub async fn verify_email(&self, token: &str) -> Result<User, AuthError> {
+        self.live_link(token, LinkPurpose::VerifyEmail).await?;
+        let hashed = tokens::hash_token(token);
+        links::verify_email(&self.db, &hashed, self.now())
+            .await?
+            .ok_or(LINK_GONE)
+    }
+
+    /// The link of this token, refused with the reason a person can act on:
+    /// expired (ask for another) or gone (used, replaced, or never sent).
+    async fn live_link(&self, token: &str, purpose: LinkPurpose) -> Result<links::Link, AuthError> {
+        if !tokens::looks_like_link_token(token) {
+            return Err(LINK_GONE);
+        }
+        let link = links::find(&self.db, &tokens::hash_token(token), purpose)
+            .await?
+            .filter(|link| link.user.is_active)
+            .ok_or(LINK_GONE)?;
+        if link.expires_at <= self.now() {
+            return Err(AuthError::TokenExpired(
+                "This link has expired; ask for a new one",
+            ));
+        }
+        Ok(link)
+    }
+
+    fn link(&self, token: &str, purpose: LinkPurpose, now: DateTime<Utc>) -> NewLink {
+        let lifetime = match purpose {
+            LinkPurpose::VerifyEmail => self.verification_lifetime,
+            LinkPurpose::ResetPassword => self.reset_lifetime,
+        };
+        NewLink {
+            token_hash: tokens::hash_token(token),
+            purpose,
+            expires_at: now + lifetime,
+        }
     }
 
     /// Changes the caller's name, username or language.
@@ -338,6 +489,10 @@ impl Auth {
     }
 }
 
+const LINK_GONE: AuthError = AuthError::InvalidToken(
+    "This link is not valid: it was used already or replaced by a newer one",
+);
+
 /// The row an account becomes: everything but the password, which only its
 /// hash replaces.
 fn new_user<'a>(account: &'a NewAccount, hash: &'a PasswordHash, role: Role) -> NewUser<'a> {
@@ -363,7 +518,7 @@ impl<'a> PendingSession<'a> {
     fn new(lifetime: Duration, client: &'a ClientInfo) -> Result<Self, AuthError> {
         let refresh_token = tokens::new_refresh_token()?;
         Ok(Self {
-            hash: tokens::hash_refresh_token(&refresh_token),
+            hash: tokens::hash_token(&refresh_token),
             refresh_token,
             lifetime,
             client,

@@ -14,6 +14,7 @@ use crate::domain::{Role, SessionId, UserId};
 /// later can stand in for one.
 const ACCESS_TYPE: &str = "access";
 const REFRESH_TOKEN_BYTES: usize = 64;
+const LINK_TOKEN_BYTES: usize = 32;
 
 #[derive(Debug, Serialize, Deserialize)]
 pub struct Claims {
@@ -94,20 +95,39 @@ impl TokenKeys {
 
 /// A fresh opaque refresh token: 64 bytes from the OS CSPRNG, hex-encoded.
 pub fn new_refresh_token() -> Result<String, AuthError> {
-    let mut bytes = [0u8; REFRESH_TOKEN_BYTES];
+    random_hex::<REFRESH_TOKEN_BYTES>()
+}
+
+/// A fresh token for a link sent by mail: 32 bytes, hex-encoded, short
+/// enough for a URL and still beyond guessing.
+pub fn new_link_token() -> Result<String, AuthError> {
+    random_hex::<LINK_TOKEN_BYTES>()
+}
+
+fn random_hex<const N: usize>() -> Result<String, AuthError> {
+    let mut bytes = [0u8; N];
     getrandom::fill(&mut bytes).map_err(|e| AuthError::internal(e.to_string()))?;
     Ok(hex::encode(bytes))
 }
 
-/// What the database stores in place of a refresh token. A plain SHA-256 is
-/// enough: the token has 512 bits of entropy, so nothing can be guessed.
-pub fn hash_refresh_token(token: &str) -> String {
+/// What the database stores in place of a refresh or link token. A plain
+/// SHA-256 is enough: with 256 bits or more of entropy nothing can be
+/// guessed, so a slow hash would buy nothing.
+pub fn hash_token(token: &str) -> String {
     hex::encode(Sha256::digest(token.as_bytes()))
 }
 
-/// Cheap shape check, to refuse junk without touching the database.
+/// Cheap shape checks, to refuse junk without touching the database.
 pub fn looks_like_refresh_token(token: &str) -> bool {
-    token.len() == REFRESH_TOKEN_BYTES * 2 && token.bytes().all(|b| b.is_ascii_hexdigit())
+    is_hex_of(token, REFRESH_TOKEN_BYTES)
+}
+
+pub fn looks_like_link_token(token: &str) -> bool {
+    is_hex_of(token, LINK_TOKEN_BYTES)
+}
+
+fn is_hex_of(token: &str, bytes: usize) -> bool {
+    token.len() == bytes * 2 && token.bytes().all(|b| b.is_ascii_hexdigit())
 }
 
 #[cfg(test)]
@@ -176,7 +196,9 @@ mod tests {
         let (a, b) = (new_refresh_token().unwrap(), new_refresh_token().unwrap());
         assert!(looks_like_refresh_token(&a));
         assert_ne!(a, b);
-        assert_eq!(hash_refresh_token(&a).len(), 64);
+        assert_eq!(hash_token(&a).len(), 64);
         assert!(!looks_like_refresh_token("not-a-token"));
+        let link = new_link_token().unwrap();
+        assert!(looks_like_link_token(&link) && !looks_like_refresh_token(&link));
     }
 }

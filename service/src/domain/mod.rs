@@ -7,6 +7,7 @@
 
 mod account;
 mod clock;
+mod mail;
 mod session;
 mod user;
 
@@ -15,6 +16,7 @@ pub use account::{
     SignIn, Username,
 };
 pub use clock::Clock;
+pub use mail::{LinkPurpose, Mail, MailKind, NewLink};
 pub use session::{ClientInfo, SessionId, SessionInfo};
 pub use user::{Locale, Page, ProfileUpdate, Role, User, UserId};
 

@@ -6,7 +6,7 @@ use super::guard::RoleGuard;
 use super::types::{
     AuthPayload, LoginInput, RegisterInput, TokenPair, UpdateProfileInput, UserObject,
 };
-use crate::domain::{NewAccount, PasswordChange, ProfileUpdate, Role, SignIn};
+use crate::domain::{Email, NewAccount, Password, PasswordChange, ProfileUpdate, Role, SignIn};
 
 pub struct Mutation;
 
@@ -69,6 +69,53 @@ impl Mutation {
             .change_password(&caller, change, client)
             .await
             .extend()?;
+        Ok(true)
+    }
+
+    /// Mails a link to choose a new password to the account with this
+    /// address. Always true, whether or not there is one: the answer (and
+    /// its timing) tells nothing about who has an account.
+    async fn request_password_reset(
+        &self,
+        ctx: &Context<'_>,
+        email: String,
+    ) -> async_graphql::Result<bool> {
+        let email = Email::parse(&email).extend()?;
+        auth(ctx).request_password_reset(email);
+        Ok(true)
+    }
+
+    /// Sets a new password with the token of a reset link. Every session of
+    /// the account ends, and its address counts as verified. A used or
+    /// replaced link is `INVALID_TOKEN`; an old one `TOKEN_EXPIRED`.
+    async fn reset_password(
+        &self,
+        ctx: &Context<'_>,
+        token: String,
+        new_password: String,
+    ) -> async_graphql::Result<bool> {
+        let password = Password::parse(new_password)
+            .map_err(|err| err.on("newPassword"))
+            .extend()?;
+        auth(ctx).reset_password(&token, password).await.extend()?;
+        Ok(true)
+    }
+
+    /// Mails the caller a fresh verification link (earlier ones stop
+    /// working). True also when the address is verified already.
+    async fn request_email_verification(&self, ctx: &Context<'_>) -> async_graphql::Result<bool> {
+        let caller = caller(ctx).await?;
+        auth(ctx)
+            .request_email_verification(&caller)
+            .await
+            .extend()?;
+        Ok(true)
+    }
+
+    /// Proves the address with the token of a verification link; each link
+    /// works once. Errors as for `resetPassword`.
+    async fn verify_email(&self, ctx: &Context<'_>, token: String) -> async_graphql::Result<bool> {
+        auth(ctx).verify_email(&token).await.extend()?;
         Ok(true)
     }
 

@@ -7,6 +7,8 @@
 
 mod database;
 mod error;
+pub mod links;
+pub mod outbox;
 pub mod sessions;
 pub mod throttle;
 pub mod users;

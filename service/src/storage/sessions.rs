@@ -5,9 +5,11 @@
 use chrono::{DateTime, Duration, Utc};
 use uuid::Uuid;
 
+use sha2::{Digest, Sha256};
+
 use super::users::UserRow;
-use super::{Database, StorageError};
-use crate::domain::{ClientInfo, SessionId, SessionInfo, User, UserId};
+use super::{Database, StorageError, outbox};
+use crate::domain::{ClientInfo, Mail, SessionId, SessionInfo, User, UserId};
 use crate::{with_pool, with_writer};
 
 pub struct NewSession<'a> {
@@ -37,6 +39,8 @@ macro_rules! insert_query {
 }
 pub(super) use insert_query;
 
+/// A session on its own, with nothing recorded or announced beside it (the
+/// benchmark seeds sessions this way).
 pub async fn insert(
     db: &Database,
     user_id: UserId,
@@ -47,6 +51,67 @@ pub async fn insert(
         insert_query!(user_id, new, now).fetch_one(pool).await
     })?;
     Ok(id.into())
+}
+
+/// Records that the account has signed in from this user agent; the insert
+/// does nothing when it had before.
+macro_rules! remember_user_agent_query {
+    ($user_id:expr, $client:expr, $at:expr) => {
+        sqlx::query(
+            "INSERT INTO known_user_agents (user_id, user_agent_hash, first_seen_at)
+             VALUES ($1, $2, $3)
+             ON CONFLICT DO NOTHING",
+        )
+        .bind($user_id.as_uuid())
+        .bind($crate::storage::sessions::user_agent_hash($client))
+        .bind($at)
+    };
+}
+pub(super) use remember_user_agent_query;
+
+/// Fixed-length key of a user agent (up to 500 characters) for the index;
+/// a client that sends none is one agent too.
+#[doc(hidden)]
+pub fn user_agent_hash(client: &ClientInfo) -> String {
+    hex::encode(Sha256::digest(client.user_agent().unwrap_or("").as_bytes()))
+}
+
+/// Opens a session for a sign-in. A user agent the account has not used
+/// before, on an account that has used others, also queues `new_device`
+/// ("a new sign-in to your account"), in the same transaction.
+pub async fn sign_in(
+    db: &Database,
+    user_id: UserId,
+    new: &NewSession<'_>,
+    new_device: &Mail,
+    now: DateTime<Utc>,
+) -> Result<SessionId, StorageError> {
+    with_writer!(db, |pool| {
+        let mut tx = pool.begin().await?;
+        let id = insert_query!(user_id, new, now).fetch_one(&mut *tx).await?;
+        let first_time = remember_user_agent_query!(user_id, new.client, now)
+            .execute(&mut *tx)
+            .await?
+            .rows_affected()
+            == 1;
+        if first_time {
+            let seen_others: bool = sqlx::query_scalar(
+                "SELECT EXISTS (SELECT 1 FROM known_user_agents
+                                WHERE user_id = $1 AND user_agent_hash <> $2)",
+            )
+            .bind(user_id.as_uuid())
+            .bind(user_agent_hash(new.client))
+            .fetch_one(&mut *tx)
+            .await?;
+            if seen_others {
+                outbox::insert_query!(new_device, now)
+                    .execute(&mut *tx)
+                    .await?;
+            }
+        }
+        tx.commit().await?;
+        Ok(SessionId::from(id))
+    })
 }
 
 /// A session whose refresh token was just swapped, and its user.

@@ -5,10 +5,10 @@ use uuid::Uuid;
 
 use super::error::{UniqueIndex, classify};
 use super::sessions::{self, NewSession};
-use super::{Database, StorageError};
+use super::{Database, StorageError, links, outbox};
 use crate::domain::{
-    Email, FullName, Locale, Page, PasswordHash, ProfileUpdate, Role, SessionId, User, UserId,
-    Username,
+    Email, FullName, LinkPurpose, Locale, Mail, NewLink, Page, PasswordHash, ProfileUpdate, Role,
+    SessionId, User, UserId, Username,
 };
 use crate::{with_pool, with_writer};
 
@@ -114,12 +114,20 @@ pub async fn insert(
         .map_err(|err| classify(err, UNIQUE_INDEXES))
 }
 
-/// Creates a user and its first session together: a failure half-way leaves
-/// neither behind, so there is never an account its owner was told failed.
+/// The verification link a new account is sent, and the mail carrying it.
+pub struct Welcome<'a> {
+    pub link: NewLink,
+    pub mail: &'a Mail,
+}
+
+/// Creates a user, its first session and its verification mail together: a
+/// failure half-way leaves none of them behind, so there is never an account
+/// its owner was told failed, nor one whose link was never sent.
 pub async fn insert_with_session(
     db: &Database,
     user: &NewUser<'_>,
     session: &NewSession<'_>,
+    welcome: &Welcome<'_>,
     now: DateTime<Utc>,
 ) -> Result<(User, SessionId), StorageError> {
     with_writer!(db, |pool| {
@@ -128,11 +136,20 @@ pub async fn insert_with_session(
             .fetch_one(&mut *tx)
             .await
             .map_err(|err| classify(err, UNIQUE_INDEXES))?;
-        let session = sessions::insert_query!(user.id, session, now)
+        let session_id = sessions::insert_query!(user.id, session, now)
             .fetch_one(&mut *tx)
             .await?;
+        sessions::remember_user_agent_query!(user.id, session.client, now)
+            .execute(&mut *tx)
+            .await?;
+        links::insert_query!(user.id, welcome.link, now)
+            .execute(&mut *tx)
+            .await?;
+        outbox::insert_query!(welcome.mail, now)
+            .execute(&mut *tx)
+            .await?;
         tx.commit().await?;
-        Ok((User::from(user), SessionId::from(session)))
+        Ok((User::from(user), SessionId::from(session_id)))
     })
 }
 
@@ -186,28 +203,80 @@ pub async fn find_by_session(
     Ok(row.map(User::from))
 }
 
-/// Stores a new password hash and ends every session of the account but
-/// `keep`, together: no session opened with the old password outlives it.
+/// A new password and what goes with it.
+pub struct NewPassword<'a> {
+    pub hash: &'a PasswordHash,
+    /// The one session that stays signed in (where it was changed), if any.
+    pub keep: Option<SessionId>,
+    /// "Your password was changed", to the account's address.
+    pub notice: &'a Mail,
+}
+
+/// The steps of replacing a password, inside transaction `$tx`: the hash,
+/// every session but `keep` (none opened with the old password outlives it),
+/// every reset link (each was sent for the old one), and the notice.
+/// `$proved` also marks the address verified.
+macro_rules! replace_password {
+    ($tx:expr, $user_id:expr, $new:expr, $proved:expr, $at:expr) => {{
+        sqlx::query(
+            "UPDATE users SET hashed_password = $2, updated_at = $3,
+                 email_verified = (email_verified OR $4)
+             WHERE id = $1",
+        )
+        .bind($user_id.as_uuid())
+        .bind($new.hash.as_str())
+        .bind($at)
+        .bind($proved)
+        .execute(&mut *$tx)
+        .await?;
+        sessions::delete_for_user_query!($user_id, $new.keep)
+            .fetch_all(&mut *$tx)
+            .await?;
+        links::delete_for_user_query!($user_id, LinkPurpose::ResetPassword)
+            .execute(&mut *$tx)
+            .await?;
+        outbox::insert_query!($new.notice, $at)
+            .execute(&mut *$tx)
+            .await?;
+    }};
+}
+
+/// Replaces the password of a signed-in user who gave the current one.
 pub async fn set_password(
     db: &Database,
     id: UserId,
-    hash: &PasswordHash,
-    keep: SessionId,
+    new: &NewPassword<'_>,
     now: DateTime<Utc>,
 ) -> Result<(), StorageError> {
     with_writer!(db, |pool| {
         let mut tx = pool.begin().await?;
-        sqlx::query("UPDATE users SET hashed_password = $2, updated_at = $3 WHERE id = $1")
-            .bind(id.as_uuid())
-            .bind(hash.as_str())
-            .bind(now)
-            .execute(&mut *tx)
-            .await?;
-        sessions::delete_for_user_query!(id, Some(keep))
-            .fetch_all(&mut *tx)
-            .await?;
+        replace_password!(tx, id, new, false, now);
         tx.commit().await?;
         Ok(())
+    })
+}
+
+/// Replaces the password of the account a live reset link was sent to, and
+/// uses the link up; false if it was no longer live (used by a concurrent
+/// request, or expired since it was looked up). Following the link proved
+/// the address.
+pub async fn reset_password(
+    db: &Database,
+    token_hash: &str,
+    new: &NewPassword<'_>,
+    now: DateTime<Utc>,
+) -> Result<bool, StorageError> {
+    with_writer!(db, |pool| {
+        let mut tx = pool.begin().await?;
+        let Some(id) = links::consume_query!(token_hash, LinkPurpose::ResetPassword, now)
+            .fetch_optional(&mut *tx)
+            .await?
+        else {
+            return Ok(false);
+        };
+        replace_password!(tx, UserId::from(id), new, true, now);
+        tx.commit().await?;
+        Ok(true)
     })
 }
 

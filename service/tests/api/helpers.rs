@@ -10,7 +10,7 @@ use chrono::{DateTime, Utc};
 use serde_json::{Value, json};
 use service::App;
 use service::auth::Auth;
-use service::config::{Config, Environment, LogFormat};
+use service::config::{Config, Environment, LogFormat, MailDelivery};
 use service::domain::{Clock, NewAccount};
 use service::storage::Database;
 use sqlx::postgres::{PgConnectOptions, PgConnection};
@@ -87,7 +87,26 @@ pub fn test_config() -> Config {
         login_window_seconds: 900,
         refresh_reuse_grace_seconds: 10,
         jwt_issuer: "auth-service".into(),
+        public_url: "http://app.test".into(),
+        smtp_url: None,
+        mail_from: "Auth Service <no-reply@app.test>".into(),
+        // Tests read queued mail from the outbox, and deliver it through a
+        // real SMTP server where delivery is the point (see `mail.rs`).
+        mail_delivery: Some(MailDelivery::Log),
+        mail_outbox_dir: PathBuf::from("data/outbox"),
+        password_reset_ttl_minutes: 30,
+        email_verification_ttl_hours: 24,
     }
+}
+
+/// The token of the first `?token=` link in a message.
+pub fn token_in(text: &str) -> Option<String> {
+    let start = text.find("token=")? + "token=".len();
+    let token: String = text[start..]
+        .chars()
+        .take_while(char::is_ascii_hexdigit)
+        .collect();
+    (token.len() == 64).then_some(token)
 }
 
 pub struct TestApp {
@@ -100,6 +119,8 @@ pub struct TestApp {
     /// without sleeping through it.
     pub clock: Clock,
     pub config: Config,
+    /// The outbox's worker, which tests run by hand (`deliver_mail`).
+    pub postman: service::mail::Postman,
     _database: std::sync::Arc<TestDatabase>,
 }
 
@@ -145,10 +166,45 @@ impl TestApp {
             http: reqwest::Client::new(),
             db: app.database,
             auth: app.auth,
+            postman: app.postman,
             clock,
             config,
             _database: database,
         }
+    }
+
+    /// One round of the mail worker: sends what is due.
+    pub async fn deliver_mail(&self) -> service::mail::Round {
+        self.postman
+            .deliver_due()
+            .await
+            .expect("the outbox is readable")
+    }
+
+    /// The messages queued for `to` (sent ones have lost their bodies), as
+    /// (kind, text), oldest first.
+    pub async fn queued_mail(&self, to: &str) -> Vec<(String, String)> {
+        service::with_pool!(&self.db, |pool| sqlx::query_as(
+            "SELECT kind, text_body FROM mail_outbox WHERE recipient = $1
+             ORDER BY created_at, text_body"
+        )
+        .bind(to)
+        .fetch_all(pool)
+        .await)
+        .unwrap()
+    }
+
+    /// The token of the newest link of `kind` mailed to `to`, waiting a
+    /// little for mail queued after the answer (a password reset).
+    pub async fn mailed_token(&self, to: &str, kind: &str) -> String {
+        for _ in 0..200 {
+            let mail = self.queued_mail(to).await;
+            if let Some((_, text)) = mail.iter().rev().find(|(k, _)| k == kind) {
+                return token_in(text).expect("the mail carries a link with a token");
+            }
+            tokio::time::sleep(std::time::Duration::from_millis(25)).await;
+        }
+        panic!("no {kind} mail to {to}");
     }
 
     pub fn url(&self, path: &str) -> String {
@@ -196,6 +252,37 @@ impl TestApp {
             None,
         )
         .await
+    }
+
+    /// Signs in with the test password; the access token.
+    pub async fn login_ok(&self, email: &str) -> String {
+        self.login_with(email, PASSWORD).await
+    }
+
+    pub async fn login_with(&self, email: &str, password: &str) -> String {
+        let reply = self.login(email, password, false).await;
+        assert_no_errors(&reply);
+        tokens(&reply["data"]["login"]).0
+    }
+
+    /// Signs in from a browser that names itself `user_agent`; its tokens.
+    pub async fn sign_in_from(&self, email: &str, user_agent: &str) -> (String, String) {
+        let reply: Value = self
+            .http
+            .post(self.url("/graphql"))
+            .header("user-agent", user_agent)
+            .json(&json!({
+                "query": "mutation($i: LoginInput!) { login(input: $i) { accessToken refreshToken } }",
+                "variables": { "i": { "email": email, "password": PASSWORD } },
+            }))
+            .send()
+            .await
+            .unwrap()
+            .json()
+            .await
+            .unwrap();
+        assert_no_errors(&reply);
+        tokens(&reply["data"]["login"])
     }
 
     pub async fn refresh(&self, refresh_token: &str) -> Value {

@@ -12,6 +12,8 @@ mod fuzz;
 mod hardening;
 mod http_surface;
 mod load;
+mod mail;
 mod profile;
 mod sessions;
+mod smtp;
 mod storage_schema;

@@ -18,26 +18,6 @@ on_both_engines!(
 const MY_SESSIONS: &str =
     "{ mySessions { id createdAt lastUsedAt expiresAt userAgent ipAddress current } }";
 
-/// Signs in from a browser that names itself `user_agent`; its tokens.
-async fn sign_in_from(app: &TestApp, email: &str, user_agent: &str) -> (String, String) {
-    let reply: Value = app
-        .http
-        .post(app.url("/graphql"))
-        .header("user-agent", user_agent)
-        .json(&json!({
-            "query": "mutation($i: LoginInput!) { login(input: $i) { accessToken refreshToken } }",
-            "variables": { "i": { "email": email, "password": PASSWORD } },
-        }))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
-    assert_no_errors(&reply);
-    tokens(&reply["data"]["login"])
-}
-
 /// Two people, each with the session registering gave them: their tokens.
 async fn ada_and_bob(app: &TestApp) -> [(String, String); 2] {
     let ada = app.register_ok("ada@example.org", "ada").await;
@@ -58,9 +38,9 @@ fn time(value: &Value) -> DateTime<Utc> {
 async fn my_sessions_lists_the_callers_live_devices_newest_first(engine: Engine) {
     let app = TestApp::spawn(engine).await;
     ada_and_bob(&app).await;
-    let (_, laptop_refresh) = sign_in_from(&app, "ada@example.org", "Laptop/1.0").await;
+    let (_, laptop_refresh) = app.sign_in_from("ada@example.org", "Laptop/1.0").await;
     app.clock.advance(chrono::Duration::seconds(1));
-    let (phone, _) = sign_in_from(&app, "ada@example.org", "Phone/2.0").await;
+    let (phone, _) = app.sign_in_from("ada@example.org", "Phone/2.0").await;
 
     let listed = my_sessions(&app, &phone).await;
     // Ada's registration, laptop and phone; nothing of Bob's.
@@ -109,7 +89,7 @@ const REVOKE: &str = "mutation($id: UUID!) { revokeSession(id: $id) }";
 async fn revoke_session_ends_one_of_the_callers_sessions_only(engine: Engine) {
     let app = TestApp::spawn(engine).await;
     let [(ada, _), (bob, bob_refresh)] = ada_and_bob(&app).await;
-    let (laptop, laptop_refresh) = sign_in_from(&app, "ada@example.org", "Laptop/1.0").await;
+    let (laptop, laptop_refresh) = app.sign_in_from("ada@example.org", "Laptop/1.0").await;
     let bobs_session = my_sessions(&app, &bob).await[0]["id"].clone();
 
     // Another person's session id: refused quietly, and it lives on.
@@ -150,8 +130,8 @@ async fn logout_everywhere_ends_the_others_or_all(engine: Engine) {
     let app = TestApp::spawn(engine).await;
     let [(here, _), (bob, _)] = ada_and_bob(&app).await;
     let others = [
-        sign_in_from(&app, "ada@example.org", "Laptop/1.0").await,
-        sign_in_from(&app, "ada@example.org", "Phone/2.0").await,
+        app.sign_in_from("ada@example.org", "Laptop/1.0").await,
+        app.sign_in_from("ada@example.org", "Phone/2.0").await,
     ];
     // An expired session goes too, but is not counted as ended now.
     app.execute("UPDATE sessions SET expires_at = '2000-01-01T00:00:00+00:00' WHERE device_info = 'Phone/2.0'")
@@ -191,7 +171,7 @@ async fn change_password(app: &TestApp, access: Option<&str>, current: &str, new
 async fn change_password_needs_the_current_one_and_ends_the_other_sessions(engine: Engine) {
     let app = TestApp::spawn(engine).await;
     let [(here, here_refresh), (bob, _)] = ada_and_bob(&app).await;
-    let (laptop, laptop_refresh) = sign_in_from(&app, "ada@example.org", "Laptop/1.0").await;
+    let (laptop, laptop_refresh) = app.sign_in_from("ada@example.org", "Laptop/1.0").await;
     let new = "a much better passphrase";
 
     // Refused, and nothing changes: a wrong current password, a weak new

@@ -107,6 +107,42 @@ async fn migrations_create_the_specified_columns(engine: Engine) {
             ("retired_at", false)
         ])
     );
+    assert_eq!(
+        columns(&app.db, "email_tokens").await,
+        expect(&[
+            ("token_hash", false),
+            ("user_id", false),
+            ("purpose", false),
+            ("created_at", false),
+            ("expires_at", false),
+        ])
+    );
+    assert_eq!(
+        columns(&app.db, "mail_outbox").await,
+        expect(&[
+            ("id", false),
+            ("recipient", false),
+            ("subject", false),
+            ("text_body", false),
+            ("html_body", false),
+            ("kind", false),
+            ("created_at", false),
+            ("attempts", false),
+            ("next_attempt_at", false),
+            ("claimed_until", true),
+            ("sent_at", true),
+            ("failed_at", true),
+            ("last_error", true),
+        ])
+    );
+    assert_eq!(
+        columns(&app.db, "known_user_agents").await,
+        expect(&[
+            ("user_id", false),
+            ("user_agent_hash", false),
+            ("first_seen_at", false),
+        ])
+    );
     if let Database::Postgres(pool) = &app.db {
         let types: Vec<(String, String)> = sqlx::query_as(
             "SELECT column_name::text, data_type::text FROM information_schema.columns
@@ -143,7 +179,9 @@ async fn migrations_create_the_specified_columns(engine: Engine) {
     assert_eq!(
         indexes,
         [
+            "ix_email_tokens_user",
             "ix_login_throttle_window_start",
+            "ix_mail_outbox_due",
             "ix_retired_refresh_tokens_session_id",
             "ix_sessions_refresh_token_hash",
             "ix_sessions_user_id",
@@ -301,7 +339,10 @@ async fn migrate_is_idempotent(engine: Engine) {
 }
 
 async fn a_user_and_its_first_session_are_stored_together(engine: Engine) {
-    use service::domain::{ClientInfo, Email, Locale, PasswordHash, Role, Username};
+    use service::domain::{
+        ClientInfo, Email, LinkPurpose, Locale, Mail, MailKind, NewLink, PasswordHash, Role,
+        Username,
+    };
     use service::storage::{sessions::NewSession, users};
     let app = TestApp::spawn(engine).await;
     let (email, username) = (
@@ -324,25 +365,48 @@ async fn a_user_and_its_first_session_are_stored_together(engine: Engine) {
         lifetime: chrono::Duration::hours(1),
     };
     let now = app.clock.now();
-    // The session row is refused (its hash is not 64 characters), after the
-    // user row was written in the same transaction: neither may remain.
-    let failed = users::insert_with_session(&app.db, &user, &session("too short"), now).await;
-    assert!(failed.is_err());
-    assert_eq!(
-        (app.count("users").await, app.count("sessions").await),
-        (0, 0)
-    );
-
+    let mail = Mail {
+        to: email.as_str().into(),
+        subject: "Confirm".into(),
+        text: "link".into(),
+        html: "<p>link</p>".into(),
+        kind: MailKind::Verification,
+    };
+    let welcome = |hash: &str| users::Welcome {
+        link: NewLink {
+            token_hash: hash.into(),
+            purpose: LinkPurpose::VerifyEmail,
+            expires_at: now + chrono::Duration::hours(24),
+        },
+        mail: &mail,
+    };
+    let written = async || {
+        let mut counts = Vec::new();
+        for table in ["users", "sessions", "email_tokens", "mail_outbox"] {
+            counts.push(app.count(table).await);
+        }
+        counts
+    };
     let hash = "a".repeat(64);
-    let (stored, first) = users::insert_with_session(&app.db, &user, &session(&hash), now)
-        .await
-        .unwrap();
+    // The session row is refused (its hash is not 64 characters), after the
+    // user row was written in the same transaction: none may remain.
+    let failed =
+        users::insert_with_session(&app.db, &user, &session("too short"), &welcome(&hash), now)
+            .await;
+    assert!(failed.is_err());
+    // So is the link, after the user and the session were written.
+    let failed =
+        users::insert_with_session(&app.db, &user, &session(&hash), &welcome("short"), now).await;
+    assert!(failed.is_err());
+    assert_eq!(written().await, [0, 0, 0, 0]);
+
+    let (stored, first) =
+        users::insert_with_session(&app.db, &user, &session(&hash), &welcome(&hash), now)
+            .await
+            .unwrap();
     assert_eq!(
         app.sessions_of(stored.id.as_uuid()).await[0].id,
         first.as_uuid()
     );
-    assert_eq!(
-        (app.count("users").await, app.count("sessions").await),
-        (1, 1)
-    );
+    assert_eq!(written().await, [1, 1, 1, 1]);
 }
