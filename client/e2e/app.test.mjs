@@ -13,7 +13,7 @@ import { createHash } from 'node:crypto';
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { chromium } from 'playwright-core';
-import { psql, root, startStack } from './stack.mjs';
+import { linkIn, psql, root, startStack } from './stack.mjs';
 
 const serviceBin = process.env.SERVICE_BIN ?? join(root, 'target', 'debug', 'service');
 const screenshots = process.env.SCREENSHOT_DIR ?? join(root, 'target', 'screenshots');
@@ -616,8 +616,9 @@ test('the profile page changes name and language, and both survive a reload', as
 });
 
 /// Answers the named GraphQL operations on `page` with these replies and lets
-/// every other request through: the tokens of mailed links never reach a
-/// browser test, so their pages are shown the service's possible answers.
+/// every other request through: an expired link takes hours to make, so the
+/// link pages' every state is shown from the service's possible answers here
+/// (the real links are followed in the test after these).
 async function answer(page, replies) {
   await page.route('**/graphql', (route) => {
     const reply = replies[operationOf(route.request())];
@@ -719,3 +720,52 @@ for (const [locale, text] of Object.entries(linkPages)) {
     await check();
   });
 }
+
+test('mailed links, followed in the browser: the address is verified, then a reset password signs every device out', async () => {
+  const first = await profile();
+  const second = await profile();
+  const { email } = await accountWithoutSessions();
+  const page = await first.context.newPage();
+  await signedIn(page, email);
+  await page.locator('#verify-banner').waitFor();
+
+  const verification = await stack.mail.next(email, (m) => m.text.includes('/verify-email?token='));
+  const verifyLink = linkIn(verification, `${stack.base}/verify-email?token=`);
+  await page.goto(verifyLink);
+  await page.getByText('Your email address is verified').waitFor();
+  await page.getByRole('link', { name: 'Continue to the dashboard' }).click();
+  await page.locator('#welcome').waitFor();
+  assert.equal(await page.locator('#verify-banner').count(), 0);
+  // Each link works once.
+  await page.goto(verifyLink);
+  await page.getByText('This link is no longer valid').waitFor();
+  await page.goto(`${stack.base}/`);
+  await page.locator('#welcome').waitFor();
+  await page.evaluate(() => { window.notReloaded = true; });
+
+  // Forgotten, from another browser that is signed out.
+  const other = await second.context.newPage();
+  await other.goto(`${stack.base}/login`);
+  await other.getByRole('link', { name: 'Forgot password?' }).click();
+  await other.fill('#email', email);
+  await other.getByRole('button', { name: 'Send reset link' }).click();
+  await other.getByText('Check your email').waitFor();
+  const reset = await stack.mail.next(email, (m) => m.text.includes('/reset-password?token='));
+  await other.goto(linkIn(reset, `${stack.base}/reset-password?token=`));
+  const changed = 'reset by the mailed link';
+  await other.fill('#new-password', changed);
+  await other.fill('#confirm-new-password', changed);
+  await other.getByRole('button', { name: 'Set new password' }).click();
+  await other.getByText('Your password was changed').waitFor();
+
+  // Every session ended: the first browser leaves on its own, saying why.
+  await page.waitForURL(/\/login/, { timeout: 20000 });
+  await page.locator('#signed-out-reason').waitFor();
+  assert.equal(await notReloaded(page), true);
+  await other.getByRole('link', { name: 'Sign in' }).click();
+  await other.waitForURL(/\/login/);
+  await signIn(other, email, { secret: changed });
+  await other.locator('#welcome').waitFor();
+  await first.check();
+  await second.check();
+});
