@@ -5,4 +5,5 @@
 fn main() {
     println!("cargo:rerun-if-changed=../schema.graphql");
     println!("cargo:rerun-if-changed=graphql/operations.graphql");
+    println!("cargo:rerun-if-changed=graphql/mail_links.graphql");
 }

@@ -13,7 +13,7 @@ import { createHash } from 'node:crypto';
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { chromium } from 'playwright-core';
-import { psql, root, startStack } from './stack.mjs';
+import { linkIn, psql, root, startStack } from './stack.mjs';
 
 const serviceBin = process.env.SERVICE_BIN ?? join(root, 'target', 'debug', 'service');
 const screenshots = process.env.SCREENSHOT_DIR ?? join(root, 'target', 'screenshots');
@@ -121,12 +121,12 @@ async function fillRegistration(page, { fullName, email, username }) {
   await page.fill('#confirm-password', password);
 }
 
-async function signIn(page, email, { rememberMe = false, secret = password } = {}) {
+async function signIn(page, email, { rememberMe = false, secret = password, submit = 'Sign in' } = {}) {
   await page.goto(`${stack.base}/login`);
   await page.fill('#email', email);
   await page.fill('#password', secret);
   if (rememberMe) await page.check('#remember-me');
-  await page.getByRole('button', { name: 'Sign in' }).click();
+  await page.getByRole('button', { name: submit }).click();
 }
 
 /// The GraphQL operation a request carries, if any.
@@ -459,4 +459,313 @@ test('the proxy sets one set of security headers, compresses, and refuses oversi
     body: JSON.stringify({ query: `{ __typename } #${'x'.repeat(70 * 1024)}` }),
   });
   assert.equal(oversized.status, 413);
+});
+
+/// Registers by the API and ends that session, so that the account's only
+/// sessions are the browsers' that sign in next.
+async function accountWithoutSessions() {
+  const account = await registerByApi();
+  const { body } = await api('mutation($t: String!) { logout(refreshToken: $t) }', { t: account.refreshToken });
+  assert.equal(body.data.logout, true);
+  return account;
+}
+
+/// Signs `page` in and waits for the dashboard; marks the window, so that
+/// `notReloaded(page)` can tell later that it was never reloaded.
+async function signedIn(page, email, options) {
+  await signIn(page, email, options);
+  await page.locator('#welcome').waitFor();
+  await page.evaluate(() => { window.notReloaded = true; });
+}
+const notReloaded = (page) => page.evaluate(() => window.notReloaded === true);
+const deviceLabels = async (page) =>
+  (await page.locator('#devices .device-label').allInnerTexts()).map(plain);
+
+test('the device list shows both browsers; signing one out from the other sends it to sign in, saying why', async () => {
+  const first = await profile();
+  const second = await profile();
+  const { email } = await accountWithoutSessions();
+  const a = await first.context.newPage();
+  const b = await second.context.newPage();
+  await signedIn(a, email);
+  await signedIn(b, email);
+
+  // From the user menu, as a person finds it.
+  await a.getByRole('button', { name: 'Account menu' }).click();
+  await a.getByRole('menuitem', { name: 'Settings' }).click();
+  await a.waitForURL(/\/settings\/profile$/);
+  await a.getByRole('link', { name: 'Security' }).click();
+  await a.waitForURL(/\/settings\/security$/);
+  await a.locator('#devices li').nth(1).waitFor();
+  assert.deepEqual(await deviceLabels(a), ['Chrome on Linux', 'Chrome on Linux']);
+  const mine = a.locator('#devices li[data-current="true"]');
+  await mine.getByText('This device').waitFor();
+  assert.match(plain(await mine.innerText()), /IP 127\.0\.0\.1 · Active just now/);
+  assert.equal(await mine.getByRole('button', { name: 'Sign out' }).count(), 0);
+  await a.screenshot({ path: join(screenshots, 'settings-security-en.png'), fullPage: true });
+
+  await a.locator('#devices li[data-current="false"]').getByRole('button', { name: 'Sign out' }).click();
+  const dialog = a.getByRole('alertdialog');
+  await dialog.getByText('Sign out this device?').waitFor();
+  await a.screenshot({ path: join(screenshots, 'settings-security-confirm-en.png') });
+  await dialog.getByRole('button', { name: 'Sign out' }).click();
+  await dialog.waitFor({ state: 'detached' });
+  await a.locator('#devices li').nth(1).waitFor({ state: 'detached' });
+  assert.deepEqual(await deviceLabels(a), ['Chrome on Linux']);
+  await a.getByText('No other device is signed in.').waitFor();
+
+  // The other browser hears it over its WebSocket and leaves on its own.
+  await b.waitForURL(/\/login/, { timeout: 20000 });
+  const reason = b.locator('#signed-out-reason');
+  await reason.waitFor();
+  assert.equal(plain(await reason.innerText()),
+    'You were signed out because this session was ended from another device.');
+  assert.equal(await notReloaded(b), true);
+  assert.equal(await storedTokens(b), null);
+  await b.screenshot({ path: join(screenshots, 'login-signed-out-elsewhere-en.png') });
+  // Still signed in here.
+  assert.equal(new URL(a.url()).pathname, '/settings/security');
+  await first.check();
+  await second.check();
+});
+
+test('changing the password signs the other browser out; the new password works there', async () => {
+  const first = await profile({ locale: 'ru-RU' });
+  const second = await profile();
+  const { email } = await accountWithoutSessions();
+  const a = await first.context.newPage();
+  const b = await second.context.newPage();
+  await signIn(a, email, { submit: 'Войти' });
+  await a.locator('#welcome').waitFor();
+  await signedIn(b, email);
+  const changed = 'a brand new passphrase';
+
+  await a.goto(`${stack.base}/settings/security`);
+  await a.locator('#devices li').nth(1).waitFor();
+  assert.deepEqual(await deviceLabels(a), ['Chrome на Linux', 'Chrome на Linux']);
+  await a.screenshot({ path: join(screenshots, 'settings-security-ru.png'), fullPage: true });
+
+  // The rules are checked here first; the service judges the current password.
+  await a.getByRole('button', { name: 'Сменить пароль' }).click();
+  await a.getByText('Введите пароль').waitFor();
+  await a.fill('#current-password', 'not the password');
+  await a.fill('#new-password', changed);
+  await a.fill('#confirm-new-password', changed);
+  await a.getByRole('button', { name: 'Сменить пароль' }).click();
+  await a.getByText('Текущий пароль неверен').waitFor();
+  await a.screenshot({ path: join(screenshots, 'settings-security-wrong-password-ru.png') });
+
+  await a.fill('#current-password', password);
+  await a.getByRole('button', { name: 'Сменить пароль' }).click();
+  await a.locator('#password-changed').getByText('На всех других устройствах выполнен выход').waitFor();
+  assert.equal(await a.inputValue('#current-password'), '');
+  // The list, refreshed: only this browser is left.
+  await a.locator('#devices li').nth(1).waitFor({ state: 'detached' });
+
+  await b.waitForURL(/\/login/, { timeout: 20000 });
+  await b.locator('#signed-out-reason').waitFor();
+  assert.equal(await notReloaded(b), true);
+  await signIn(b, email);
+  await b.getByText('Wrong email or password').waitFor();
+  await signIn(b, email, { secret: changed });
+  await b.locator('#welcome').waitFor();
+  assert.notEqual(await storedTokens(b), null);
+  await first.check();
+  await second.check();
+});
+
+test('the profile page changes name and language, and both survive a reload', async () => {
+  const { context, check } = await profile();
+  const page = await context.newPage();
+  const { email } = await accountWithoutSessions();
+  await signIn(page, email);
+  await page.locator('#welcome').waitFor();
+  await page.goto(`${stack.base}/settings/profile`);
+  await page.locator('#profile-email').getByText(email).waitFor();
+  await page.getByText('Not verified').waitFor();
+  assert.equal(await page.inputValue('#language'), 'en');
+  await page.screenshot({ path: join(screenshots, 'settings-profile-en.png'), fullPage: true });
+
+  // A bad username is explained under its field, before anything is sent.
+  await page.fill('#username', 'no spaces allowed');
+  await page.getByRole('button', { name: 'Save changes' }).click();
+  await page.getByText('Username may contain only letters').waitFor();
+  // One that is taken, by the service.
+  await page.fill('#username', admin.username);
+  await page.getByRole('button', { name: 'Save changes' }).click();
+  await page.getByText('This username is already taken').waitFor();
+
+  const username = unique('grace_');
+  await page.fill('#full-name', 'Grace Hopper');
+  await page.fill('#username', username);
+  await page.selectOption('#language', 'ru');
+  await page.getByRole('button', { name: 'Save changes' }).click();
+  await page.getByText('Профиль сохранён').waitFor();
+  assert.equal(await page.getAttribute('html', 'lang'), 'ru');
+  assert.equal(psql(`SELECT full_name || ' ' || username || ' ' || locale FROM users WHERE email = '${email}'`,
+    stack.database), `Grace Hopper ${username} ru`);
+
+  await page.reload();
+  await page.getByRole('button', { name: 'Сохранить' }).waitFor();
+  assert.equal(await page.inputValue('#full-name'), 'Grace Hopper');
+  assert.equal(await page.inputValue('#username'), username);
+  assert.equal(await page.inputValue('#language'), 'ru');
+  assert.equal(await page.getAttribute('html', 'lang'), 'ru');
+  await page.screenshot({ path: join(screenshots, 'settings-profile-ru.png'), fullPage: true });
+  await check();
+});
+
+/// Answers the named GraphQL operations on `page` with these replies and lets
+/// every other request through: an expired link takes hours to make, so the
+/// link pages' every state is shown from the service's possible answers here
+/// (the real links are followed in the test after these).
+async function answer(page, replies) {
+  await page.route('**/graphql', (route) => {
+    const reply = replies[operationOf(route.request())];
+    return reply ? route.fulfill({ json: reply }) : route.fallback();
+  });
+}
+const refusal = (code) => ({ data: null, errors: [{ message: code, extensions: { code } }] });
+
+const linkPages = {
+  'en-US': {
+    signIn: 'Sign in', forgot: 'Forgot password?', send: 'Send reset link', sent: 'Check your email',
+    set: 'Set new password', expired: 'This link has expired', invalid: 'This link is no longer valid',
+    requestNew: 'Request a new link', changed: 'Your password was changed', verified: 'Your email address is verified',
+    banner: 'Please verify your email address', resend: 'Resend', resent: 'We sent a new link to',
+  },
+  'ru-RU': {
+    signIn: 'Войти', forgot: 'Забыли пароль?', send: 'Отправить ссылку', sent: 'Проверьте почту',
+    set: 'Сохранить пароль', expired: 'Срок действия ссылки истёк', invalid: 'Эта ссылка больше не действует',
+    requestNew: 'Запросить новую ссылку', changed: 'Пароль изменён', verified: 'Адрес эл. почты подтверждён',
+    banner: 'Подтвердите адрес эл. почты', resend: 'Отправить снова', resent: 'Мы отправили новую ссылку на',
+  },
+};
+
+for (const [locale, text] of Object.entries(linkPages)) {
+  const lang = locale.slice(0, 2);
+  test(`the forgot, reset and verify pages and the unverified banner (${lang})`, async () => {
+    const { context, check } = await profile({ locale });
+    const page = await context.newPage();
+    const shot = (name) => page.screenshot({ path: join(screenshots, `${name}-${lang}.png`) });
+
+    await page.goto(`${stack.base}/login`);
+    await page.getByRole('link', { name: text.forgot }).click();
+    await page.waitForURL(/\/forgot-password$/);
+    await shot('forgot-password');
+    await answer(page, { RequestPasswordReset: { data: { requestPasswordReset: true } } });
+    await page.fill('#email', 'someone@example.org');
+    await page.getByRole('button', { name: text.send }).click();
+    await page.getByText(text.sent).waitFor();
+    assert.match(plain(await page.locator('#outcome').innerText()), /someone@example\.org/);
+    await shot('forgot-password-sent');
+
+    await page.goto(`${stack.base}/reset-password?token=from-the-mail`);
+    await page.getByRole('button', { name: text.set }).waitFor();
+    await shot('reset-password');
+    const sent = [];
+    await answer(page, { ResetPassword: refusal('TOKEN_EXPIRED') });
+    page.on('request', (r) => operationOf(r) === 'ResetPassword' && sent.push(r.postDataJSON().variables));
+    await page.fill('#new-password', 'a new password');
+    await page.fill('#confirm-new-password', 'a new password');
+    await page.getByRole('button', { name: text.set }).click();
+    await page.getByText(text.expired).waitFor();
+    assert.deepEqual(sent, [{ token: 'from-the-mail', newPassword: 'a new password' }]);
+    await shot('reset-password-expired');
+    await page.getByRole('link', { name: text.requestNew }).click();
+    await page.waitForURL(/\/forgot-password$/);
+
+    // A link with no token at all is refused without asking the service.
+    await page.goto(`${stack.base}/reset-password`);
+    await page.getByText(text.invalid).waitFor();
+    await shot('reset-password-invalid');
+    await page.goto(`${stack.base}/reset-password?token=t`);
+    await answer(page, { ResetPassword: { data: { resetPassword: true } } });
+    await page.fill('#new-password', 'a new password');
+    await page.fill('#confirm-new-password', 'a new password');
+    await page.getByRole('button', { name: text.set }).click();
+    await page.getByText(text.changed).waitFor();
+    await shot('reset-password-done');
+
+    for (const [state, reply, heading] of [
+      ['expired', refusal('TOKEN_EXPIRED'), text.expired],
+      ['invalid', refusal('INVALID_TOKEN'), text.invalid],
+    ]) {
+      await answer(page, { VerifyEmail: reply });
+      await page.goto(`${stack.base}/verify-email?token=t`);
+      await page.getByText(heading).waitFor();
+      await shot(`verify-email-${state}`);
+    }
+
+    // Signed in and unverified: the dashboard asks, and "Resend" mails again.
+    const { email } = await accountWithoutSessions();
+    await signIn(page, email, { submit: text.signIn });
+    await page.locator('#welcome').waitFor();
+    await page.locator('#verify-banner').getByText(text.banner).waitFor();
+    await answer(page, { RequestEmailVerification: { data: { requestEmailVerification: true } } });
+    await page.getByRole('button', { name: text.resend }).click();
+    await page.getByText(text.resent).waitFor();
+    await shot('dashboard-unverified');
+
+    // Verified (here by the database, as the link would): the page refreshes
+    // the profile, so the banner is gone.
+    psql(`UPDATE users SET email_verified = true WHERE email = '${email}'`, stack.database);
+    await answer(page, { VerifyEmail: { data: { verifyEmail: true } } });
+    await page.goto(`${stack.base}/verify-email?token=t`);
+    await page.getByText(text.verified).waitFor();
+    await shot('verify-email-verified');
+    await page.locator('main a[href="/"]').click();
+    await page.locator('#welcome').waitFor();
+    assert.equal(await page.locator('#verify-banner').count(), 0);
+    await check();
+  });
+}
+
+test('mailed links, followed in the browser: the address is verified, then a reset password signs every device out', async () => {
+  const first = await profile();
+  const second = await profile();
+  const { email } = await accountWithoutSessions();
+  const page = await first.context.newPage();
+  await signedIn(page, email);
+  await page.locator('#verify-banner').waitFor();
+
+  const verification = await stack.mail.next(email, (m) => m.text.includes('/verify-email?token='));
+  const verifyLink = linkIn(verification, `${stack.base}/verify-email?token=`);
+  await page.goto(verifyLink);
+  await page.getByText('Your email address is verified').waitFor();
+  await page.getByRole('link', { name: 'Continue to the dashboard' }).click();
+  await page.locator('#welcome').waitFor();
+  assert.equal(await page.locator('#verify-banner').count(), 0);
+  // Each link works once.
+  await page.goto(verifyLink);
+  await page.getByText('This link is no longer valid').waitFor();
+  await page.goto(`${stack.base}/`);
+  await page.locator('#welcome').waitFor();
+  await page.evaluate(() => { window.notReloaded = true; });
+
+  // Forgotten, from another browser that is signed out.
+  const other = await second.context.newPage();
+  await other.goto(`${stack.base}/login`);
+  await other.getByRole('link', { name: 'Forgot password?' }).click();
+  await other.fill('#email', email);
+  await other.getByRole('button', { name: 'Send reset link' }).click();
+  await other.getByText('Check your email').waitFor();
+  const reset = await stack.mail.next(email, (m) => m.text.includes('/reset-password?token='));
+  await other.goto(linkIn(reset, `${stack.base}/reset-password?token=`));
+  const changed = 'reset by the mailed link';
+  await other.fill('#new-password', changed);
+  await other.fill('#confirm-new-password', changed);
+  await other.getByRole('button', { name: 'Set new password' }).click();
+  await other.getByText('Your password was changed').waitFor();
+
+  // Every session ended: the first browser leaves on its own, saying why.
+  await page.waitForURL(/\/login/, { timeout: 20000 });
+  await page.locator('#signed-out-reason').waitFor();
+  assert.equal(await notReloaded(page), true);
+  await other.getByRole('link', { name: 'Sign in' }).click();
+  await other.waitForURL(/\/login/);
+  await signIn(other, email, { secret: changed });
+  await other.locator('#welcome').waitFor();
+  await first.check();
+  await second.check();
 });

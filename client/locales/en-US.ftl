@@ -72,3 +72,99 @@ not-found-home = Go to the dashboard
 toast-signed-out = You have signed out
 toast-registered = Your account is ready
 not-found-back = Go back
+
+login-forgot-password = Forgot password?
+signed-out-elsewhere = You were signed out because this session was ended from another device.
+error-full-name = Full name must be at most 255 characters, on one line
+error-current-password-wrong = The current password is wrong
+error-link-invalid = This link is no longer valid
+error-link-expired = This link has expired
+
+settings-title = Settings
+settings-subtitle = Your profile, password and signed-in devices.
+settings-tabs = Settings sections
+settings-profile = Profile
+settings-security = Security
+
+profile-account = Account
+profile-email = Email address
+profile-verified = Verified
+profile-unverified = Not verified
+profile-details = Profile
+profile-details-hint = How you appear in the app, and the language of its pages and mail.
+field-language = Language
+language-en = English
+language-ru = Русский
+profile-save = Save changes
+profile-saving = Saving…
+toast-profile-saved = Your profile was saved
+
+password-title = Change password
+password-hint = Changing your password signs you out on every other device.
+field-current-password = Current password
+field-new-password = New password
+field-confirm-new-password = Confirm new password
+password-submit = Change password
+password-busy = Changing…
+toast-password-changed = Your password was changed
+password-changed-others = Your password was changed. Every other device was signed out.
+
+devices-title = Where you are signed in
+devices-hint = Sign out of any device you do not recognise.
+devices-loading = Loading your devices…
+devices-this = This device
+devices-unknown = Unknown device
+devices-browser-on-os = { $browser } on { $os }
+devices-address = IP { $address }
+devices-address-unknown = IP unknown
+devices-active-now = Active just now
+devices-active = Active { $when }
+devices-sign-out = Sign out
+devices-sign-out-others = Sign out everywhere else
+devices-none-other = No other device is signed in.
+confirm-cancel = Cancel
+confirm-revoke-title = Sign out this device?
+confirm-revoke-body = { $device } will be signed out at once and will need the password to sign in again.
+confirm-others-title = Sign out everywhere else?
+confirm-others-body = Every device but this one will be signed out at once.
+toast-device-signed-out = The device was signed out
+toast-signed-out-others = { $count ->
+    [0] No other device was signed in
+    [one] Signed out of { $count } other device
+   *[other] Signed out of { $count } other devices
+}
+
+verify-banner-title = Please verify your email address
+verify-banner-body = We sent a link to { $email }. Follow it to confirm the address is yours.
+verify-banner-resend = Resend
+verify-banner-sending = Sending…
+toast-verification-sent = We sent a new link to { $email }
+
+forgot-title = Reset your password
+forgot-subtitle = Enter your email and we will send you a link to set a new password.
+forgot-submit = Send reset link
+forgot-busy = Sending…
+forgot-sent-title = Check your email
+forgot-sent-body = If an account exists for { $email }, we sent it a link to reset the password. The link works for a limited time.
+forgot-back = Back to sign in
+
+reset-title = Choose a new password
+reset-subtitle = Enter a new password for your account.
+reset-submit = Set new password
+reset-busy = Saving…
+reset-done-title = Your password was changed
+reset-done-body = Sign in with your new password. Every device that was signed in has been signed out.
+reset-sign-in = Sign in
+reset-expired-body = Reset links work for a limited time. Request a new one and use it soon.
+reset-invalid-body = It was already used, or a newer link replaced it. Request a new one if you still need it.
+reset-request-new = Request a new link
+
+verify-title = Email verification
+verify-busy = Verifying your email address…
+verify-done-title = Your email address is verified
+verify-done-body = Thank you: your address is confirmed.
+verify-expired-body = Verification links work for a limited time. Send yourself a new one.
+verify-invalid-body = It was already used, or a newer link replaced it.
+verify-send-new = Send a new link
+verify-sign-in-to-resend = Sign in to get a new link
+verify-continue = Continue to the dashboard

@@ -8,16 +8,24 @@ use graphql_client::GraphQLQuery;
 
 use crate::session::{Tokens, User};
 
-// The schema's UUID scalar, as the client sees it.
+// The schema's scalars, as the client sees them: RFC 3339 text for
+// DateTime, which only the page formats (no date crate in the wasm).
 #[allow(clippy::upper_case_acronyms)]
 type UUID = String;
+type DateTime = String;
 
+// Skipped: rustfmt indents the attribute further on every run once it holds
+// a macro variable.
+#[rustfmt::skip]
 macro_rules! operation {
     ($name:ident) => {
+        operation!($name, "graphql/operations.graphql");
+    };
+    ($name:ident, $file:tt) => {
         #[derive(GraphQLQuery)]
         #[graphql(
             schema_path = "../schema.graphql",
-            query_path = "graphql/operations.graphql",
+            query_path = $file,
             response_derives = "Debug, Clone, PartialEq",
             variables_derives = "Debug, Clone"
         )]
@@ -29,6 +37,21 @@ operation!(Login);
 operation!(RefreshToken);
 operation!(Logout);
 operation!(Me);
+operation!(UpdateProfile);
+operation!(ChangePassword);
+operation!(MySessions);
+operation!(RevokeSession);
+operation!(LogoutEverywhere);
+operation!(RequestEmailVerification, "graphql/mail_links.graphql");
+operation!(VerifyEmail, "graphql/mail_links.graphql");
+operation!(RequestPasswordReset, "graphql/mail_links.graphql");
+operation!(ResetPassword, "graphql/mail_links.graphql");
+operation!(SessionStatus);
+
+/// One of the caller's signed-in devices, as `mySessions` lists it.
+pub type Device = my_sessions::MySessionsMySessions;
+/// One `sessionStatus` event: `active`, and `expires_at` while it is.
+pub type SessionState = session_status::SessionStatusSessionStatus;
 
 /// Why a call failed, by the service's stable `extensions.code`.
 #[derive(Clone, Debug, PartialEq)]
@@ -36,9 +59,17 @@ pub enum ApiError {
     Unauthenticated,
     InvalidCredentials,
     Forbidden,
-    BadInput { field: Option<String> },
-    Conflict { field: Option<String> },
+    BadInput {
+        field: Option<String>,
+    },
+    Conflict {
+        field: Option<String>,
+    },
     RateLimited,
+    /// A mailed link's token that is unknown, used, or replaced by a newer one.
+    InvalidToken,
+    /// A mailed link's token that is too old.
+    TokenExpired,
     Network,
     Server,
 }
@@ -52,6 +83,8 @@ impl ApiError {
             "BAD_USER_INPUT" => Self::BadInput { field },
             "CONFLICT" => Self::Conflict { field },
             "RATE_LIMITED" => Self::RateLimited,
+            "INVALID_TOKEN" => Self::InvalidToken,
+            "TOKEN_EXPIRED" => Self::TokenExpired,
             _ => Self::Server,
         }
     }
@@ -65,12 +98,15 @@ impl ApiError {
             Self::BadInput { field } => match field.as_deref() {
                 Some("email") => "error-email-invalid",
                 Some("username") => "error-username-chars",
-                Some("password") => "error-password-rules",
+                Some("password" | "newPassword") => "error-password-rules",
+                Some("fullName") => "error-full-name",
                 _ => "error-bad-input",
             },
             Self::Conflict { field } if field.as_deref() == Some("email") => "error-email-taken",
             Self::Conflict { .. } => "error-username-taken",
             Self::RateLimited => "error-rate-limited",
+            Self::InvalidToken => "error-link-invalid",
+            Self::TokenExpired => "error-link-expired",
             Self::Network => "error-network",
             Self::Server => "error-server",
         }
@@ -125,9 +161,12 @@ async fn send<Q: GraphQLQuery>(
             _ => ApiError::Server,
         });
     }
-    let body: graphql_client::Response<Q::ResponseData> =
-        response.json().await.map_err(|_| ApiError::Server)?;
-    match (body.data, body.errors) {
+    data_of(response.json().await.map_err(|_| ApiError::Server)?)
+}
+
+/// The data of a reply, or the error it carries.
+fn data_of<T>(response: graphql_client::Response<T>) -> Result<T, ApiError> {
+    match (response.data, response.errors) {
         (_, Some(errors)) if !errors.is_empty() => Err(ApiError::from_errors(&errors)),
         (Some(data), _) => Ok(data),
         (None, _) => Err(ApiError::Server),
@@ -203,6 +242,130 @@ pub async fn logout(refresh_token: String) -> Result<(), ApiError> {
     Ok(())
 }
 
+/// What to change in the caller's profile; `None` leaves a field as it is.
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct ProfileChange {
+    /// Blank removes the name.
+    pub full_name: Option<String>,
+    pub username: Option<String>,
+    /// "en" or "ru".
+    pub locale: Option<String>,
+}
+
+/// Changes the caller's profile; gives the account as it is now.
+pub async fn update_profile(
+    access_token: Option<String>,
+    change: ProfileChange,
+) -> Result<User, ApiError> {
+    let variables = update_profile::Variables {
+        input: update_profile::UpdateProfileInput {
+            full_name: change.full_name.map(|n| n.trim().to_owned()),
+            username: change.username.map(|n| n.trim().to_owned()),
+            locale: change.locale,
+        },
+    };
+    Ok(send::<UpdateProfile>(variables, access_token.as_deref())
+        .await?
+        .update_profile
+        .into())
+}
+
+/// Replaces the caller's password; the service ends every other session.
+pub async fn change_password(
+    access_token: Option<String>,
+    current_password: String,
+    new_password: String,
+) -> Result<(), ApiError> {
+    let variables = change_password::Variables {
+        current_password,
+        new_password,
+    };
+    send::<ChangePassword>(variables, access_token.as_deref()).await?;
+    Ok(())
+}
+
+/// The caller's signed-in devices, newest first.
+pub async fn my_sessions(access_token: Option<String>) -> Result<Vec<Device>, ApiError> {
+    Ok(
+        send::<MySessions>(my_sessions::Variables, access_token.as_deref())
+            .await?
+            .my_sessions,
+    )
+}
+
+/// Signs one of the caller's devices out; false if it had already ended.
+pub async fn revoke_session(access_token: Option<String>, id: String) -> Result<bool, ApiError> {
+    let variables = revoke_session::Variables { id };
+    Ok(send::<RevokeSession>(variables, access_token.as_deref())
+        .await?
+        .revoke_session)
+}
+
+/// Signs the caller out everywhere but here; gives how many sessions ended.
+pub async fn logout_everywhere_else(access_token: Option<String>) -> Result<i64, ApiError> {
+    Ok(
+        send::<LogoutEverywhere>(logout_everywhere::Variables, access_token.as_deref())
+            .await?
+            .logout_everywhere,
+    )
+}
+
+/// Mails the caller a fresh link to verify their address.
+pub async fn request_email_verification(access_token: Option<String>) -> Result<(), ApiError> {
+    let variables = request_email_verification::Variables;
+    send::<RequestEmailVerification>(variables, access_token.as_deref()).await?;
+    Ok(())
+}
+
+/// Confirms the address a mailed link was sent to; the token is the proof.
+pub async fn verify_email(token: &str) -> Result<(), ApiError> {
+    let variables = verify_email::Variables {
+        token: token.to_owned(),
+    };
+    send::<VerifyEmail>(variables, None).await?;
+    Ok(())
+}
+
+/// Mails a reset link if an account has this address; the answer is the same
+/// either way, so it tells nobody which addresses have accounts.
+pub async fn request_password_reset(email: &str) -> Result<(), ApiError> {
+    let variables = request_password_reset::Variables {
+        email: email.trim().to_owned(),
+    };
+    send::<RequestPasswordReset>(variables, None).await?;
+    Ok(())
+}
+
+/// Sets a new password with a mailed link's token.
+pub async fn reset_password(token: &str, new_password: &str) -> Result<(), ApiError> {
+    let variables = reset_password::Variables {
+        token: token.to_owned(),
+        new_password: new_password.to_owned(),
+    };
+    send::<ResetPassword>(variables, None).await?;
+    Ok(())
+}
+
+/// The `subscribe` payload for the caller's session status, every `seconds`.
+pub fn session_status_request(seconds: i64) -> serde_json::Value {
+    let body = SessionStatus::build_query(session_status::Variables {
+        every_seconds: seconds,
+    });
+    serde_json::to_value(body).unwrap_or_default()
+}
+
+/// One look at the caller's session, from a `next` payload.
+pub fn session_status_event(payload: serde_json::Value) -> Result<SessionState, ApiError> {
+    let response = serde_json::from_value(payload).map_err(|_| ApiError::Server)?;
+    Ok(data_of::<session_status::ResponseData>(response)?.session_status)
+}
+
+/// Why the service refused the subscription, from an `error` payload.
+pub fn session_status_error(payload: serde_json::Value) -> ApiError {
+    serde_json::from_value::<Vec<graphql_client::Error>>(payload)
+        .map_or(ApiError::Server, |errors| ApiError::from_errors(&errors))
+}
+
 fn signed_in(user: impl Into<User>, access_token: String, refresh_token: String) -> (User, Tokens) {
     (user.into(), tokens(access_token, refresh_token))
 }
@@ -224,6 +387,8 @@ macro_rules! user_conversion {
                     username: u.username,
                     full_name: u.full_name,
                     is_admin: matches!(u.role, $module::Role::ADMIN),
+                    email_verified: u.email_verified,
+                    locale: u.locale,
                 }
             }
         }
@@ -232,6 +397,7 @@ macro_rules! user_conversion {
 user_conversion!(login);
 user_conversion!(register);
 user_conversion!(me);
+user_conversion!(update_profile);
 
 #[cfg(test)]
 mod tests {

@@ -11,6 +11,8 @@ pub enum Variant {
     #[default]
     Primary,
     Outline,
+    /// For signing out and other actions that end something.
+    Danger,
 }
 
 #[component]
@@ -27,6 +29,9 @@ pub fn Button(
     let look = match variant {
         Variant::Primary => "bg-primary text-primary-foreground hover:bg-primary/90 shadow-sm",
         Variant::Outline => "border border-border bg-card hover:bg-muted",
+        Variant::Danger => {
+            "bg-destructive text-destructive-foreground hover:bg-destructive/90 shadow-sm"
+        }
     };
     rsx! {
         button {
@@ -102,6 +107,32 @@ pub fn Field(
     }
 }
 
+/// A choice among a few options, each `(value, label)`, whose value lives in
+/// `value`.
+#[component]
+pub fn SelectField(
+    id: String,
+    label: String,
+    value: Signal<String>,
+    options: Vec<(&'static str, String)>,
+) -> Element {
+    let mut value = value;
+    rsx! {
+        div { class: "grid gap-2",
+            Label { r#for: id.clone(), "{label}" }
+            select {
+                id: id.clone(),
+                name: id,
+                class: "flex h-10 w-full rounded-md border border-input bg-background px-3 py-2 text-sm {FOCUS}",
+                onchange: move |event| value.set(event.value()),
+                for (option, text) in options {
+                    option { key: "{option}", value: option, selected: value() == option, "{text}" }
+                }
+            }
+        }
+    }
+}
+
 #[component]
 pub fn Checkbox(id: String, label: String, checked: Signal<bool>) -> Element {
     let mut checked = checked;
@@ -135,6 +166,75 @@ pub fn Alert(children: Element) -> Element {
             role: "alert",
             class: "rounded-md border border-destructive/40 bg-destructive/10 px-3 py-2 text-sm text-destructive",
             {children}
+        }
+    }
+}
+
+/// Good news that stays on the page (toasts go away).
+#[component]
+pub fn Notice(#[props(default)] id: String, children: Element) -> Element {
+    rsx! {
+        div {
+            id,
+            role: "status",
+            class: "rounded-md border border-primary/30 bg-primary/10 px-3 py-2 text-sm text-foreground",
+            {children}
+        }
+    }
+}
+
+/// A small label beside a name ("This device", "Verified").
+#[component]
+pub fn Badge(#[props(default)] muted: bool, children: Element) -> Element {
+    let look = if muted {
+        "bg-muted text-muted-foreground"
+    } else {
+        "bg-primary/15 text-primary"
+    };
+    rsx! {
+        span { class: "inline-flex items-center rounded-full px-2 py-0.5 text-xs font-medium {look}", {children} }
+    }
+}
+
+/// Asks before an action that cannot be undone. Cancel, Escape or a click
+/// beside it call `oncancel`; the parent decides whether it is shown.
+#[component]
+pub fn ConfirmDialog(
+    title: String,
+    body: String,
+    confirm: String,
+    cancel: String,
+    #[props(default)] busy: bool,
+    onconfirm: EventHandler<()>,
+    oncancel: EventHandler<()>,
+) -> Element {
+    rsx! {
+        div {
+            class: "fixed inset-0 z-50 flex items-center justify-center p-4",
+            onkeydown: move |event| {
+                if event.key() == Key::Escape {
+                    oncancel.call(());
+                }
+            },
+            div { class: "absolute inset-0 bg-black/40", onclick: move |_| oncancel.call(()) }
+            div {
+                role: "alertdialog",
+                aria_modal: "true",
+                aria_labelledby: "confirm-title",
+                aria_describedby: "confirm-body",
+                class: "relative w-full max-w-sm rounded-xl border border-border bg-card p-6 text-card-foreground shadow-xl focus:outline-none",
+                tabindex: "-1",
+                // Focus moves in, so Escape works at once.
+                onmounted: move |event| async move {
+                    let _ = event.data().set_focus(true).await;
+                },
+                h2 { id: "confirm-title", class: "text-lg font-semibold", "{title}" }
+                p { id: "confirm-body", class: "mt-2 text-sm text-muted-foreground", "{body}" }
+                div { class: "mt-6 flex justify-end gap-2",
+                    Button { variant: Variant::Outline, onclick: move |_| oncancel.call(()), "{cancel}" }
+                    Button { variant: Variant::Danger, loading: busy, onclick: move |_| onconfirm.call(()), "{confirm}" }
+                }
+            }
         }
     }
 }
@@ -317,6 +417,9 @@ pub enum IconName {
     Logout,
     Globe,
     Droplet,
+    Mail,
+    Monitor,
+    Check,
 }
 
 /// Line icons (after Lucide), drawn with the current text colour.
@@ -345,6 +448,13 @@ pub fn Icon(name: IconName, #[props(default = "h-5 w-5")] class: &'static str) -
         }
         IconName::Droplet => {
             "M12 22a7 7 0 0 0 7-7c0-2-1-3.9-3-5.5s-3.5-4-4-6.5c-.5 2.5-2 4.9-4 6.5C6 11.1 5 13 5 15a7 7 0 0 0 7 7z"
+        }
+        IconName::Mail => {
+            "M4 4h16a2 2 0 0 1 2 2v12a2 2 0 0 1-2 2H4a2 2 0 0 1-2-2V6a2 2 0 0 1 2-2zM22 6l-10 7L2 6"
+        }
+        IconName::Check => "M20 6 9 17l-5-5",
+        IconName::Monitor => {
+            "M4 3h16a2 2 0 0 1 2 2v10a2 2 0 0 1-2 2H4a2 2 0 0 1-2-2V5a2 2 0 0 1 2-2zM8 21h8M12 17v4"
         }
     };
     rsx! {

@@ -56,6 +56,9 @@ mod tests {
             include_str!("layout.rs"),
             include_str!("pages.rs"),
             include_str!("main.rs"),
+            include_str!("settings.rs"),
+            include_str!("mail_links.rs"),
+            include_str!("session.rs"),
         ];
         for source in sources {
             for (i, _) in source.match_indices("t!(\"") {

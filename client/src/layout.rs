@@ -12,14 +12,28 @@ use crate::components::{
 use crate::session::use_session;
 use crate::state::{Theme, use_ui};
 
-/// Placeholder navigation of the first phase: (message id, icon, enabled).
-const NAV: &[(&str, IconName, bool)] = &[
-    ("nav-dashboard", IconName::Home, true),
-    ("nav-activity", IconName::Activity, false),
-    ("nav-vitals", IconName::Heart, false),
-    ("nav-calendar", IconName::Calendar, false),
-    ("nav-settings", IconName::Settings, false),
-];
+/// The sidebar: (message id, icon, where it goes); `None` is not built yet.
+fn navigation() -> [(&'static str, IconName, Option<Route>); 5] {
+    [
+        ("nav-dashboard", IconName::Home, Some(Route::Dashboard {})),
+        ("nav-activity", IconName::Activity, None),
+        ("nav-vitals", IconName::Heart, None),
+        ("nav-calendar", IconName::Calendar, None),
+        (
+            "nav-settings",
+            IconName::Settings,
+            Some(Route::SettingsProfile {}),
+        ),
+    ]
+}
+
+/// The sidebar entry a page belongs to, which also titles the header.
+fn section(route: &Route) -> &'static str {
+    match route {
+        Route::SettingsProfile {} | Route::SettingsSecurity {} => "nav-settings",
+        _ => "nav-dashboard",
+    }
+}
 
 /// Signed-in pages render inside this; anyone else is sent to `/login`, which
 /// brings them back here afterwards.
@@ -79,12 +93,12 @@ fn Navigation(collapsed: bool) -> Element {
             }
         }
         nav { aria_label: t!("nav-label"), class: "flex flex-col gap-1 p-2",
-            for (id, icon, enabled) in NAV.iter().copied() {
-                if enabled {
+            for (id, icon, to) in navigation() {
+                if let Some(to) = to {
                     Link {
                         key: "{id}",
-                        to: Route::Dashboard {},
-                        class: if matches!(route, Route::Dashboard {}) { "flex items-center gap-3 rounded-md bg-primary/10 px-3 py-2 text-sm font-medium text-primary" } else { "flex items-center gap-3 rounded-md px-3 py-2 text-sm hover:bg-muted" },
+                        to,
+                        class: if section(&route) == id { "flex items-center gap-3 rounded-md bg-primary/10 px-3 py-2 text-sm font-medium text-primary" } else { "flex items-center gap-3 rounded-md px-3 py-2 text-sm hover:bg-muted" },
                         title: if collapsed { t!(id) } else { String::new() },
                         Icon { name: icon }
                         if !collapsed { span { {t!(id)} } }
@@ -109,6 +123,8 @@ fn Header(drawer: Signal<bool>) -> Element {
     let ui = use_ui();
     let session = use_session();
     let toasts = use_toasts();
+    let route = use_route::<Route>();
+    let navigator = use_navigator();
     let mut drawer = drawer;
     let state = ui.get();
     let user = session.user().unwrap_or_default();
@@ -134,7 +150,7 @@ fn Header(drawer: Signal<bool>) -> Element {
                 onclick: move |_| ui.toggle_sidebar(),
                 Icon { name: IconName::Menu }
             }
-            h1 { class: "text-lg font-semibold", {t!("nav-dashboard")} }
+            h1 { class: "text-lg font-semibold", {t!(section(&route))} }
             div { class: "ml-auto flex items-center gap-1",
                 button {
                     r#type: "button",
@@ -162,6 +178,11 @@ fn Header(drawer: Signal<bool>) -> Element {
                         p { class: "truncate text-xs text-muted-foreground", "{user.email}" }
                     }
                     Separator {}
+                    MenuItem {
+                        onclick: move |_| { navigator.push(Route::SettingsProfile {}); },
+                        Icon { name: IconName::Settings, class: "h-4 w-4" }
+                        {t!("nav-settings")}
+                    }
                     MenuItem {
                         onclick: move |_| {
                             toasts.push(t!("toast-signed-out"));

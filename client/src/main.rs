@@ -1,22 +1,30 @@
-//! The web client of the auth service: sign in, register, and the dashboard
-//! shell, in English and Russian, light and dark.
+//! The web client of the auth service: sign in, register, the dashboard
+//! shell, account settings and the pages mailed links open, in English and
+//! Russian, light and dark.
 
 mod api;
 mod components;
+mod graphql_ws;
 mod i18n;
 mod layout;
+mod mail_links;
 mod pages;
 mod session;
+mod settings;
 mod state;
 mod storage;
+mod time;
+mod user_agent;
 mod validation;
 
 use dioxus::prelude::*;
 
 use components::{Toaster, Toasts};
 use layout::AppShell;
+use mail_links::{ForgotPassword, ResetPassword, VerifyEmail};
 use pages::{Dashboard, Login, NotFound, Register};
 use session::use_session_provider;
+use settings::{Settings, SettingsProfile, SettingsSecurity};
 use state::use_ui_provider;
 
 #[derive(Routable, Clone, PartialEq, Debug)]
@@ -25,11 +33,27 @@ pub enum Route {
     #[layout(AppShell)]
         #[route("/")]
         Dashboard {},
+        #[nest("/settings")]
+            #[layout(Settings)]
+                #[redirect("/", || Route::SettingsProfile {})]
+                #[route("/profile")]
+                SettingsProfile {},
+                #[route("/security")]
+                SettingsSecurity {},
+            #[end_layout]
+        #[end_nest]
     #[end_layout]
     #[route("/login?:next")]
     Login { next: String },
     #[route("/register")]
     Register {},
+    // Reached from mailed links, signed in or not.
+    #[route("/forgot-password")]
+    ForgotPassword {},
+    #[route("/reset-password?:token")]
+    ResetPassword { token: String },
+    #[route("/verify-email?:token")]
+    VerifyEmail { token: String },
     #[route("/:..segments")]
     NotFound { segments: Vec<String> },
 }

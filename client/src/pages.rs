@@ -1,4 +1,6 @@
 //! The pages: sign-in, registration, the dashboard and "not found".
+//! Settings are in `settings.rs`; the pages mailed links open, in
+//! `mail_links.rs`.
 
 use dioxus::prelude::*;
 use dioxus_i18n::t;
@@ -6,17 +8,19 @@ use dioxus_i18n::t;
 use crate::Route;
 use crate::api::{self, ApiError};
 use crate::components::{
-    Alert, Button, Card, Checkbox, Field, Icon, IconName, Variant, use_toasts,
+    Alert, Button, Card, Checkbox, Field, Icon, IconName, Notice, Variant, use_toasts,
 };
 use crate::session::use_session;
 use crate::state::use_ui;
 use crate::validation;
 
-/// Where to go after signing in: back to the page that asked for it, if it
-/// was one of ours, else the dashboard.
+/// Where to go after signing in: back to the signed-in page that asked for
+/// it, if it was one of ours, else the dashboard.
 pub fn destination(next: &str) -> Route {
     match next.parse::<Route>() {
-        Ok(route @ Route::Dashboard {}) => route,
+        Ok(
+            route @ (Route::Dashboard {} | Route::SettingsProfile {} | Route::SettingsSecurity {}),
+        ) => route,
         _ => Route::Dashboard {},
     }
 }
@@ -32,13 +36,30 @@ fn use_leave_when_signed_in(next: String) {
     });
 }
 
+/// What shows under a form field: its rule's complaint once the person has
+/// tried to submit, else what the service said about that field (forms
+/// forget that when a value changes).
+pub fn field_error(
+    submitted: bool,
+    rule: Option<&'static str>,
+    failure: Option<ApiError>,
+    field: &str,
+) -> Option<&'static str> {
+    submitted.then_some(rule).flatten().or_else(|| {
+        failure
+            .filter(|e| e.field() == Some(field))
+            .map(|e| e.message_id())
+    })
+}
+
 /// Translates an optional message id.
-fn message(id: Option<&'static str>) -> Option<String> {
+pub fn message(id: Option<&'static str>) -> Option<String> {
     id.map(|id| t!(id))
 }
 
+/// The centred card of the pages people use signed out.
 #[component]
-fn AuthCard(title: String, subtitle: String, children: Element) -> Element {
+pub fn AuthCard(title: String, subtitle: String, children: Element) -> Element {
     rsx! {
         main { class: "flex min-h-screen items-center justify-center bg-muted/40 p-4",
             Card { class: "w-full max-w-md p-6 sm:p-8",
@@ -47,7 +68,9 @@ fn AuthCard(title: String, subtitle: String, children: Element) -> Element {
                         Icon { name: IconName::Heart }
                     }
                     h1 { class: "text-2xl font-semibold tracking-tight", "{title}" }
-                    p { class: "text-sm text-muted-foreground", "{subtitle}" }
+                    if !subtitle.is_empty() {
+                        p { class: "text-sm text-muted-foreground", "{subtitle}" }
+                    }
                 }
                 {children}
             }
@@ -93,6 +116,9 @@ pub fn Login(next: String) -> Element {
     rsx! {
         AuthCard { title: t!("login-title"), subtitle: t!("login-subtitle"),
             form { class: "grid gap-4", novalidate: true, onsubmit: submit,
+                if let Some(why) = session.signed_out() {
+                    Notice { id: "signed-out-reason", {t!(why.message_id())} }
+                }
                 if let Some(error) = failure() {
                     Alert { {t!(error.message_id())} }
                 }
@@ -101,6 +127,9 @@ pub fn Login(next: String) -> Element {
                 Field { id: "password", label: t!("field-password"), value: password,
                         r#type: "password", autocomplete: "current-password",
                         error: message(password_error()) }
+                Link { to: Route::ForgotPassword {}, class: "-mt-2 justify-self-end text-sm font-medium text-primary hover:underline",
+                    {t!("login-forgot-password")}
+                }
                 Checkbox { id: "remember-me", label: t!("field-remember-me"), checked: remember_me }
                 Button { r#type: "submit", loading: busy(), class: "w-full",
                     if busy() { {t!("login-busy")} } else { {t!("login-submit")} }
@@ -130,30 +159,15 @@ pub fn Register() -> Element {
     let mut busy = use_signal(|| false);
     let mut failure = use_signal(|| None::<ApiError>);
 
-    // Field errors show once the person has tried to submit; a service error
-    // about a field shows under that field until its value changes.
-    let server_field = move |field: &str| {
-        failure()
-            .filter(|e| e.field() == Some(field))
-            .map(|e| e.message_id())
-    };
-    let email_error = use_memo(move || {
-        submitted()
-            .then(|| validation::email(&email()))
-            .flatten()
-            .or(server_field("email"))
-    });
+    let email_error =
+        use_memo(move || field_error(submitted(), validation::email(&email()), failure(), "email"));
     let username_error = use_memo(move || {
-        submitted()
-            .then(|| validation::username(&username()))
-            .flatten()
-            .or(server_field("username"))
+        let rule = validation::username(&username());
+        field_error(submitted(), rule, failure(), "username")
     });
     let password_error = use_memo(move || {
-        submitted()
-            .then(|| validation::new_password(&password()))
-            .flatten()
-            .or(server_field("password"))
+        let rule = validation::new_password(&password());
+        field_error(submitted(), rule, failure(), "password")
     });
     let confirmation_error = use_memo(move || {
         submitted()
@@ -248,6 +262,9 @@ pub fn Dashboard() -> Element {
     ];
     rsx! {
         div { class: "mx-auto grid max-w-6xl gap-6",
+            if !user.email_verified {
+                VerifyEmailBanner { email: user.email.clone() }
+            }
             Card { class: "bg-gradient-to-br from-primary/10 to-accent/10 p-6",
                 h2 { id: "welcome", class: "text-2xl font-semibold tracking-tight",
                     {t!("dashboard-welcome", name: user.display_name())}
@@ -271,6 +288,56 @@ pub fn Dashboard() -> Element {
                     }
                 }
             }
+        }
+    }
+}
+
+/// Asks the signed-in person to follow the link mailed to them.
+#[component]
+fn VerifyEmailBanner(email: String) -> Element {
+    rsx! {
+        section { id: "verify-banner", aria_label: t!("verify-banner-title"),
+            Card { class: "flex flex-col gap-4 border-primary/40 bg-primary/5 p-5 sm:flex-row sm:items-center",
+                div { class: "flex flex-1 items-start gap-3",
+                    span { class: "mt-0.5 text-primary", Icon { name: IconName::Mail } }
+                    div {
+                        p { class: "font-medium", {t!("verify-banner-title")} }
+                        p { class: "mt-1 text-sm text-muted-foreground", {t!("verify-banner-body", email: email.clone())} }
+                    }
+                }
+                ResendVerification { label: t!("verify-banner-resend"), variant: Variant::Outline }
+            }
+        }
+    }
+}
+
+/// Mails the signed-in person a fresh verification link, and says so.
+#[component]
+pub fn ResendVerification(
+    label: String,
+    #[props(default)] variant: Variant,
+    #[props(default = "shrink-0".to_owned())] class: String,
+) -> Element {
+    let session = use_session();
+    let toasts = use_toasts();
+    let mut busy = use_signal(|| false);
+    let resend = move |_| {
+        if busy() {
+            return;
+        }
+        busy.set(true);
+        spawn(async move {
+            let email = session.user().map(|u| u.email).unwrap_or_default();
+            match session.authorized(api::request_email_verification).await {
+                Ok(()) => toasts.push(t!("toast-verification-sent", email: email)),
+                Err(error) => toasts.push(t!(error.message_id())),
+            }
+            busy.set(false);
+        });
+    };
+    rsx! {
+        Button { variant, loading: busy(), onclick: resend, class,
+            if busy() { {t!("verify-banner-sending")} } else { "{label}" }
         }
     }
 }

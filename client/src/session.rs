@@ -3,6 +3,9 @@
 //! step, follows other tabs signing in and out, and runs the one refresh at a
 //! time that tabs share, so that a rotated-out refresh token is not presented
 //! again (the service takes that for a stolen token and ends the session).
+//! While someone is signed in it also listens to the service about the
+//! session (`sessionStatus` over `/graphql/ws`), so that a tab signed out
+//! from another device leaves at once and says why.
 
 use std::rc::Rc;
 
@@ -12,6 +15,7 @@ use serde::{Deserialize, Serialize};
 use wasm_bindgen::prelude::*;
 
 use crate::api::{self, ApiError};
+use crate::graphql_ws::{self, Event, Subscription};
 use crate::storage;
 
 /// The e2e tests read and write this key too.
@@ -24,6 +28,13 @@ pub struct User {
     pub username: String,
     pub full_name: Option<String>,
     pub is_admin: bool,
+    // Defaults, for what a browser stored before these existed: the next
+    // `me` brings the real values.
+    #[serde(default)]
+    pub email_verified: bool,
+    /// "en" or "ru".
+    #[serde(default)]
+    pub locale: String,
 }
 
 impl User {
@@ -52,11 +63,37 @@ pub struct Tokens {
     pub refresh_token: String,
 }
 
+/// Why this browser was signed out without asking to be, to tell the person
+/// on the sign-in page.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum SignedOut {
+    /// The service ended the session before it was due: signed out from
+    /// another device, a changed password, or an administrator.
+    Elsewhere,
+    /// The session ran out, or the service refused to renew it.
+    Ended,
+}
+
+impl SignedOut {
+    /// The Fluent message id that explains it.
+    pub fn message_id(self) -> &'static str {
+        match self {
+            Self::Elsewhere => "signed-out-elsewhere",
+            Self::Ended => "error-session-ended",
+        }
+    }
+}
+
 /// What is stored under [`AUTH_KEY`].
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
 struct AuthState {
     user: Option<User>,
     tokens: Option<Tokens>,
+    /// Set only while signed out; stored, so that every tab and a reload
+    /// explain it too.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    signed_out: Option<SignedOut>,
 }
 
 impl AuthState {
@@ -73,7 +110,7 @@ impl AuthState {
     }
 
     fn save(&self) {
-        if self.is_signed_in() {
+        if self.is_signed_in() || self.signed_out.is_some() {
             let _ = LocalStorage::set(AUTH_KEY, self);
         } else {
             LocalStorage::delete(AUTH_KEY);
@@ -92,10 +129,26 @@ pub fn use_session() -> Session {
     use_context()
 }
 
-/// Creates the store at the root, from what this browser stored.
+/// Creates the store at the root, from what this browser stored, and follows
+/// the session on the service while someone is signed in.
 pub fn use_session_provider() {
     let session = use_context_provider(|| Session {
         state: Signal::new(AuthState::load()),
+    });
+    // Who is signed in, not with which tokens: a refresh must not reconnect.
+    let account = use_memo(move || {
+        let state = session.state.read();
+        state.user_id().filter(|_| state.is_signed_in())
+    });
+    let watcher = use_hook(|| Rc::new(std::cell::Cell::new(None::<dioxus::core::Task>)));
+    use_effect(move || {
+        // Dropping the task drops its socket.
+        if let Some(task) = watcher.take() {
+            task.cancel();
+        }
+        if account().is_some() {
+            watcher.set(Some(spawn(session.watch())));
+        }
     });
     use_hook(|| {
         storage::on_other_tab_change(move |key| {
@@ -119,10 +172,16 @@ impl Session {
         self.state.read().user.clone()
     }
 
+    /// Why this browser was signed out, if it did not ask to be.
+    pub fn signed_out(&self) -> Option<SignedOut> {
+        self.state.read().signed_out
+    }
+
     pub fn sign_in(&self, user: User, tokens: Tokens) {
         self.store(AuthState {
             user: Some(user),
             tokens: Some(tokens),
+            signed_out: None,
         });
     }
 
@@ -150,7 +209,7 @@ impl Session {
                 let tokens = self.refreshed(used).await?;
                 let retried = call(Some(tokens.access_token)).await;
                 if matches!(retried, Err(ApiError::Unauthenticated)) {
-                    self.sign_out();
+                    self.end(SignedOut::Ended);
                 }
                 retried
             }
@@ -205,7 +264,7 @@ impl Session {
         .unwrap_or(Err(ApiError::Network));
         self.show_stored();
         if outcome == Err(ApiError::Unauthenticated) && AuthState::load().user_id() == caller {
-            self.sign_out();
+            self.end(SignedOut::Ended);
         }
         outcome
     }
@@ -230,6 +289,52 @@ impl Session {
         self.store(AuthState::default());
     }
 
+    /// Signs out because the session is over on the service, saying why.
+    fn end(&self, why: SignedOut) {
+        self.store(AuthState {
+            signed_out: Some(why),
+            ..AuthState::default()
+        });
+    }
+
+    /// Listens to the service about the signed-in session until it ends,
+    /// reconnecting when the connection drops and, when the access token it
+    /// offered was refused, after a refresh. Cancelled (socket and all) when
+    /// the person signs out or another account signs in.
+    async fn watch(self) {
+        let mut failures = 0;
+        loop {
+            let Some(tokens) = self.state.peek().tokens.clone() else {
+                return;
+            };
+            match follow(&tokens.access_token).await {
+                Followed::Ended { before_expiry } => {
+                    self.end(if before_expiry {
+                        SignedOut::Elsewhere
+                    } else {
+                        SignedOut::Ended
+                    });
+                    return;
+                }
+                // Reconnects with the new token; at once unless that was
+                // refused too (a refresh loop must not spin).
+                Followed::Refused => {
+                    if let Err(ApiError::Unauthenticated) = self.refreshed(Some(tokens)).await {
+                        // `refreshed` has signed out already.
+                        return;
+                    }
+                }
+                Followed::Dropped { heard } => {
+                    if heard {
+                        failures = 0;
+                    }
+                }
+            }
+            gloo_timers::future::sleep(retry_delay(failures)).await;
+            failures += 1;
+        }
+    }
+
     /// Stored first, so that other tabs and a reload see what this tab shows.
     fn store(&self, state: AuthState) {
         state.save();
@@ -242,6 +347,79 @@ impl Session {
         let mut shown = self.state;
         shown.set(AuthState::load());
     }
+}
+
+/// How often the service reports on the session. Short, so that a tab learns
+/// within seconds that it was signed out elsewhere; each report costs the
+/// service one indexed query.
+const STATUS_PERIOD_SECONDS: i64 = 5;
+
+/// How a connection that followed the session ended.
+#[derive(Debug, PartialEq)]
+enum Followed {
+    /// The service says the session is over: before it was due to expire
+    /// (someone ended it), or not.
+    Ended { before_expiry: bool },
+    /// The access token was refused (it expired, most likely).
+    Refused,
+    /// Lost, or failed for another reason; `heard` if it had been working.
+    Dropped { heard: bool },
+}
+
+/// Follows the session of `access_token` over one connection.
+async fn follow(access_token: &str) -> Followed {
+    use futures::future::{Either, select};
+
+    let Some(url) = graphql_ws::endpoint_here() else {
+        return Followed::Dropped { heard: false };
+    };
+    let connection = serde_json::json!({ "Authorization": format!("Bearer {access_token}") });
+    let operation = api::session_status_request(STATUS_PERIOD_SECONDS);
+    let Some(mut subscription) = Subscription::open(&url, connection, operation) else {
+        return Followed::Dropped { heard: false };
+    };
+    // Several reports missed in a row: the connection is dead without the
+    // browser having noticed yet.
+    let silence = std::time::Duration::from_secs(3 * STATUS_PERIOD_SECONDS as u64 + 10);
+    let mut heard = false;
+    let mut expires_at = None::<f64>;
+    loop {
+        let event = {
+            let next = std::pin::pin!(subscription.next());
+            let quiet = std::pin::pin!(gloo_timers::future::sleep(silence));
+            match select(next, quiet).await {
+                Either::Left((event, _)) => event,
+                Either::Right(_) => Event::Closed,
+            }
+        };
+        let status = match event {
+            Event::Next(payload) => api::session_status_event(payload),
+            Event::Error(payload) => Err(api::session_status_error(payload)),
+            Event::Complete | Event::Closed => return Followed::Dropped { heard },
+        };
+        match status {
+            Ok(state) if state.active => {
+                heard = true;
+                expires_at = state.expires_at.as_deref().map(js_sys::Date::parse);
+            }
+            Ok(_) => {
+                let before_expiry = expires_at.is_none_or(|at| js_sys::Date::now() < at);
+                return Followed::Ended { before_expiry };
+            }
+            Err(ApiError::Unauthenticated) => return Followed::Refused,
+            Err(_) => return Followed::Dropped { heard },
+        }
+    }
+}
+
+/// How long to wait before reconnecting after `failures` failures in a row:
+/// at once the first time, then doubling up to half a minute.
+fn retry_delay(failures: u32) -> std::time::Duration {
+    let seconds = match failures {
+        0 => 0,
+        n => (1u64 << n.min(5)).min(30),
+    };
+    std::time::Duration::from_secs(seconds)
 }
 
 /// What a call that was refused as `UNAUTHENTICATED` should do next.
@@ -315,6 +493,8 @@ mod tests {
             username: "ada".into(),
             full_name: Some("Ada Lovelace".into()),
             is_admin: false,
+            email_verified: true,
+            locale: "en".into(),
         }
     }
 
@@ -345,11 +525,48 @@ mod tests {
                 access_token: "a".into(),
                 refresh_token: "r".into(),
             }),
+            signed_out: None,
         };
         let json = serde_json::to_string(&auth).unwrap();
         // The e2e tests read the refresh token under this name.
         assert!(json.contains(r#""refresh_token":"r""#));
         assert_eq!(serde_json::from_str::<AuthState>(&json).unwrap(), auth);
+    }
+
+    #[test]
+    fn a_session_stored_before_verification_and_locale_still_loads() {
+        let old = r#"{"user":{"id":"1","email":"ada@example.org","username":"ada",
+            "full_name":null,"is_admin":false},"tokens":{"access_token":"a","refresh_token":"r"}}"#;
+        let auth: AuthState = serde_json::from_str(old).unwrap();
+        assert!(auth.is_signed_in());
+        assert!(!auth.user.unwrap().email_verified);
+    }
+
+    #[test]
+    fn why_a_session_ended_is_stored_only_while_signed_out() {
+        let ended = AuthState {
+            signed_out: Some(SignedOut::Elsewhere),
+            ..AuthState::default()
+        };
+        let json = serde_json::to_string(&ended).unwrap();
+        assert_eq!(
+            json,
+            r#"{"user":null,"tokens":null,"signed_out":"elsewhere"}"#
+        );
+        assert!(!ended.is_signed_in());
+        let signed_in = serde_json::to_string(&AuthState {
+            user: Some(ada()),
+            tokens: Some(tokens(1)),
+            signed_out: None,
+        })
+        .unwrap();
+        assert!(!signed_in.contains("signed_out"));
+    }
+
+    #[test]
+    fn reconnecting_backs_off_to_half_a_minute() {
+        let delays: Vec<u64> = (0..8).map(|n| retry_delay(n).as_secs()).collect();
+        assert_eq!(delays, [0, 2, 4, 8, 16, 30, 30, 30]);
     }
 
     #[test]

@@ -47,6 +47,13 @@ impl Language {
         }
     }
 
+    /// The language an account's `locale` names: the same short codes.
+    pub fn from_locale(locale: &str) -> Option<Self> {
+        [Self::English, Self::Russian]
+            .into_iter()
+            .find(|language| language.html_lang() == locale)
+    }
+
     /// The first visit follows the browser's preferred language.
     fn from_browser(preferred: &str) -> Self {
         if preferred.to_ascii_lowercase().starts_with("ru") {
@@ -143,6 +150,12 @@ impl Ui {
         self.update(|state| state.language = state.language.other());
     }
 
+    pub fn set_language(&self, language: Language) {
+        if self.state.peek().language != language {
+            self.update(|state| state.language = language);
+        }
+    }
+
     fn update(&self, change: impl FnOnce(&mut UiState)) {
         let mut state = self.state;
         change(&mut state.write());
@@ -199,5 +212,12 @@ mod tests {
         assert_eq!(Language::from_browser("ru"), Language::Russian);
         assert_eq!(Language::from_browser("de-DE"), Language::English);
         assert_eq!(Language::from_browser(""), Language::English);
+    }
+
+    #[test]
+    fn account_locales_name_languages() {
+        assert_eq!(Language::from_locale("ru"), Some(Language::Russian));
+        assert_eq!(Language::from_locale("en"), Some(Language::English));
+        assert_eq!(Language::from_locale("de"), None);
     }
 }

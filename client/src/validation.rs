@@ -1,9 +1,10 @@
-//! The register and login forms' rules, as the service enforces them, so that
-//! people see a problem before they submit. Each error is a Fluent message id.
+//! The account forms' rules, as the service enforces them, so that people
+//! see a problem before they submit. Each error is a Fluent message id.
 
 /// bcrypt's limit, which the service enforces: longer passwords are refused.
 pub const MAX_PASSWORD_BYTES: usize = 72;
 pub const MIN_PASSWORD_CHARS: usize = 8;
+const MAX_FULL_NAME_CHARS: usize = 255;
 
 pub fn email(value: &str) -> Option<&'static str> {
     let value = value.trim();
@@ -30,6 +31,14 @@ pub fn username(value: &str) -> Option<&'static str> {
         .chars()
         .all(|c| c.is_ascii_alphanumeric() || matches!(c, '_' | '.' | '-'));
     (!allowed).then_some("error-username-chars")
+}
+
+/// Optional; blank removes it.
+pub fn full_name(value: &str) -> Option<&'static str> {
+    let value = value.trim();
+    let valid =
+        value.chars().count() <= MAX_FULL_NAME_CHARS && !value.chars().any(char::is_control);
+    (!valid).then_some("error-full-name")
 }
 
 pub fn new_password(value: &str) -> Option<&'static str> {
@@ -82,6 +91,15 @@ mod tests {
         assert_eq!(username("ad"), Some("error-username-length"));
         assert_eq!(username(&"a".repeat(51)), Some("error-username-length"));
         assert_eq!(username("ada lovelace"), Some("error-username-chars"));
+    }
+
+    #[test]
+    fn full_names_on_one_line_up_to_255_characters() {
+        assert_eq!(full_name(""), None);
+        assert_eq!(full_name("Ада Лавлейс"), None);
+        assert_eq!(full_name(&"ж".repeat(255)), None);
+        assert_eq!(full_name(&"ж".repeat(256)), Some("error-full-name"));
+        assert_eq!(full_name("Ada\nLovelace"), Some("error-full-name"));
     }
 
     #[test]
