@@ -161,7 +161,9 @@ pub fn VerifyEmail(token: String) -> Element {
             }
             api::verify_email(&token).await?;
             // The banner on the dashboard goes once the profile says so.
-            if session.is_signed_in()
+            // Untracked: updating the user must not rerun this resource,
+            // which would spend the link again and report it used.
+            if session.is_signed_in_untracked()
                 && let Ok(user) = session.authorized(api::me).await
             {
                 session.update_user(user);

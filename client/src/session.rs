@@ -167,6 +167,12 @@ impl Session {
         self.state.read().is_signed_in()
     }
 
+    /// Whether someone is signed in, without subscribing the caller: for a
+    /// resource that must run once however the session changes after.
+    pub fn is_signed_in_untracked(&self) -> bool {
+        self.state.peek().is_signed_in()
+    }
+
     /// The signed-in user; the calling component re-renders when it changes.
     pub fn user(&self) -> Option<User> {
         self.state.read().user.clone()
