@@ -1,7 +1,7 @@
 # Mail the service sends, in English. Every message here has a twin in
 # ru-RU.ftl; a unit test fails when one is missing.
 
--product = Auth Service
+-product = Vitals
 
 greeting = Hello, { $name }!
 automatic = This message was sent by { -product } automatically; replies are not read.

@@ -132,11 +132,7 @@ pub struct Config {
     pub smtp_url: Option<String>,
 
     /// The sender of every message.
-    #[arg(
-        long,
-        env = "MAIL_FROM",
-        default_value = "Auth Service <no-reply@localhost>"
-    )]
+    #[arg(long, env = "MAIL_FROM", default_value = "Vitals <no-reply@localhost>")]
     pub mail_from: String,
 
     /// How mail leaves: `smtp` (needs SMTP_URL), `files` (.eml files in

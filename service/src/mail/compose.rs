@@ -219,7 +219,7 @@ background:#f3f4f6;font-family:-apple-system,'Segoe UI',Roboto,Helvetica,Arial,s
 color:#111827;font-size:15px;line-height:1.5\">\n<div style=\"max-width:560px;margin:0 auto;\
 background:#ffffff;border-radius:8px;padding:32px\">\n";
 const HTML_FOOT: &str = "</div>\n</body></html>\n";
-const BUTTON_STYLE: &str = "display:inline-block;background:#2563eb;color:#ffffff;\
+const BUTTON_STYLE: &str = "display:inline-block;background:#00796b;color:#ffffff;\
 text-decoration:none;padding:12px 20px;border-radius:6px;font-weight:600";
 
 #[cfg(test)]

@@ -89,7 +89,7 @@ pub fn test_config() -> Config {
         jwt_issuer: "auth-service".into(),
         public_url: "http://app.test".into(),
         smtp_url: None,
-        mail_from: "Auth Service <no-reply@app.test>".into(),
+        mail_from: "Vitals <no-reply@app.test>".into(),
         // Tests read queued mail from the outbox, and deliver it through a
         // real SMTP server where delivery is the point (see `mail.rs`).
         mail_delivery: Some(MailDelivery::Log),
