@@ -113,7 +113,7 @@ _debian-tools +NEEDS:
     apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${missing[@]}"
 
 # Validate the deployment: both compose files, and nginx -t on the rendered proxy and client configs
-check-deploy: (_debian-tools "docker-compose=docker-compose" "nginx=nginx-light")
+check-deploy: (_debian-tools "docker-compose=docker-compose" "nginx=nginx-light") (_npm-ci "client")
     docker-compose --env-file .env.example -f docker-compose.yml config -q
     docker-compose --env-file .env.example -f docker-compose.yml -f deploy/docker-compose.dev.yml config -q
     echo "docker-compose.yml and deploy/docker-compose.dev.yml: valid"
