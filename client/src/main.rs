@@ -14,7 +14,6 @@ mod settings;
 mod state;
 mod storage;
 mod time;
-mod user_agent;
 mod validation;
 
 use dioxus::prelude::*;

@@ -14,7 +14,7 @@ use crate::components::{
 use crate::pages::{field_error, message};
 use crate::session::use_session;
 use crate::state::{Language, use_ui};
-use crate::{time, user_agent, validation};
+use crate::{time, validation};
 
 const TABS: [(&str, Route); 2] = [
     ("settings-profile", Route::SettingsProfile {}),
@@ -429,7 +429,7 @@ fn DeviceRow(
 
 /// "Chrome on Linux", or as much of it as the User-Agent tells.
 fn device_label(user_agent: Option<&str>) -> String {
-    let device = user_agent::parse(user_agent.unwrap_or_default());
+    let device = devices::parse(user_agent.unwrap_or_default());
     match (device.browser, device.os) {
         (Some(browser), Some(os)) => t!("devices-browser-on-os", browser: browser, os: os),
         (Some(program), None) => program,

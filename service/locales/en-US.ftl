@@ -31,4 +31,5 @@ new-sign-in-address = Address: { $address }
 new-sign-in-time = Time: { $time } (UTC)
 new-sign-in-warning = If this was you, there is nothing to do. If not, change your password and sign that session out:
 new-sign-in-action = Review your sessions
+browser-on-os = { $browser } on { $os }
 unknown = unknown

@@ -30,4 +30,5 @@ new-sign-in-address = Адрес: { $address }
 new-sign-in-time = Время: { $time } (UTC)
 new-sign-in-warning = Если это были вы, ничего делать не нужно. Если нет, смените пароль и завершите этот сеанс:
 new-sign-in-action = Проверить сеансы
+browser-on-os = { $browser } на { $os }
 unknown = неизвестно

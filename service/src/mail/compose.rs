@@ -71,7 +71,9 @@ impl Composer {
         let link = format!("{}/settings/security", self.public_url);
         let mut letter = self.letter(to, MailKind::NewSignIn, "new-sign-in-subject");
         let unknown = letter.text("unknown", &[]);
-        let device = client.user_agent().unwrap_or(&unknown).to_owned();
+        let device = letter
+            .device(client.user_agent())
+            .unwrap_or_else(|| unknown.clone());
         let address = client.ip_address().unwrap_or(&unknown).to_owned();
         letter.say("new-sign-in-intro", &[]);
         letter.say("new-sign-in-device", &[("device", device.into())]);
@@ -164,6 +166,19 @@ impl Letter<'_> {
             .format_pattern(pattern, Some(&args), &mut errors);
         debug_assert!(errors.is_empty(), "{id}: {errors:?}");
         text.into_owned()
+    }
+
+    /// "Chrome on Linux", or as much as the User-Agent tells (the device
+    /// list in the client names it the same way).
+    fn device(&self, user_agent: Option<&str>) -> Option<String> {
+        let device = devices::parse(user_agent?);
+        match (device.browser, device.os) {
+            (Some(browser), Some(os)) => Some(self.text(
+                "browser-on-os",
+                &[("browser", browser.into()), ("os", os.into())],
+            )),
+            (browser, os) => browser.or(os.map(str::to_owned)),
+        }
     }
 
     fn say(&mut self, id: &str, args: &[(&str, FluentValue<'_>)]) {
@@ -274,5 +289,13 @@ mod tests {
         assert!(mail.text.contains("Device: unknown"));
         assert!(mail.text.contains("Address: 203.0.113.9"));
         assert!(mail.text.contains("1970-01-01 00:00"));
+        let firefox = "Mozilla/5.0 (X11; Linux x86_64; rv:133.0) Gecko/20100101 Firefox/133.0";
+        let client = ClientInfo::new(Some(firefox), None);
+        let mail = composer.new_sign_in(to(Locale::Ru), &client, at);
+        assert!(
+            mail.text.contains("Устройство: Firefox на Linux"),
+            "{}",
+            mail.text
+        );
     }
 }
