@@ -529,6 +529,39 @@ test('the device list shows both browsers; signing one out from the other sends 
   await second.check();
 });
 
+test('"Sign out everywhere else" ends every other session at once and keeps this one', async () => {
+  const { context, check } = await profile();
+  const { email } = await accountWithoutSessions();
+  // Two other devices: sessions made through the API, as a phone app would.
+  const others = [];
+  for (let i = 0; i < 2; i++) {
+    const { body } = await api(
+      'mutation($i: LoginInput!) { login(input: $i) { refreshToken } }', { i: { email, password } });
+    others.push(body.data.login.refreshToken);
+  }
+  const page = await context.newPage();
+  await signedIn(page, email);
+  await page.goto(`${stack.base}/settings/security`);
+  await page.locator('#devices li').nth(2).waitFor();
+
+  await page.getByRole('button', { name: 'Sign out everywhere else' }).click();
+  const dialog = page.getByRole('alertdialog');
+  await dialog.getByText('Sign out everywhere else?').waitFor();
+  await dialog.getByRole('button', { name: 'Sign out' }).click();
+  await page.getByText(/Signed out of \u20682\u2069 other devices/).waitFor();
+  await page.getByText('No other device is signed in.').waitFor();
+  assert.equal(await page.locator('#devices li').count(), 1);
+  for (const refreshToken of others) {
+    const { body } = await api(
+      'mutation($t: String!) { refreshToken(refreshToken: $t) { accessToken } }', { t: refreshToken });
+    assert.equal(body.errors?.[0]?.extensions?.code, 'UNAUTHENTICATED');
+  }
+  // This browser carries on, without a reload.
+  await page.goto(`${stack.base}/`);
+  await page.locator('#welcome').waitFor();
+  await check();
+});
+
 test('changing the password signs the other browser out; the new password works there', async () => {
   const first = await profile({ locale: 'ru-RU' });
   const second = await profile();
