@@ -233,12 +233,25 @@ impl Auth {
     }
 
     /// Ends the session of this refresh token; false if there was none.
+    ///
+    /// A token the session has rotated away ends it too: whoever holds it
+    /// may be the owner whose token was stolen and refreshed by the thief,
+    /// logging out to cut the thief off (whose token is the live one).
     pub async fn logout(&self, refresh_token: &str) -> Result<bool, AuthError> {
         if !tokens::looks_like_refresh_token(refresh_token) {
             return Ok(false);
         }
         let hash = tokens::hash_token(refresh_token);
-        Ok(sessions::delete_by_hash(&self.db, &hash).await?)
+        if sessions::delete_by_hash(&self.db, &hash).await? {
+            return Ok(true);
+        }
+        let Some(retired) = sessions::find_retired(&self.db, &hash).await? else {
+            return Ok(false);
+        };
+        tracing::warn!(session = %retired.session_id, user = %retired.user_id,
+            "logout with a rotated-away refresh token; ending the session");
+        sessions::delete(&self.db, retired.session_id).await?;
+        Ok(true)
     }
 
     /// Who this access token speaks for. The user row, not the token, decides

@@ -134,6 +134,16 @@ async fn logout_ends_the_session_and_its_tokens(engine: Engine) {
     // Logging out twice is harmless.
     let again = app.gql(logout, json!({ "t": refresh }), None).await;
     assert_eq!(again["data"]["logout"], false);
+
+    // A token rotated away ends its session too: its owner, whose token a
+    // thief stole and refreshed, can still cut the thief off by logging out.
+    let (_, stolen) = tokens(&app.register_ok("bob@example.org", "bob").await);
+    let refreshed = app.refresh(&stolen).await;
+    let (thief_access, thief_refresh) = tokens(&refreshed["data"]["refreshToken"]);
+    let reply = app.gql(logout, json!({ "t": stolen }), None).await;
+    assert_eq!(reply["data"]["logout"], true, "{reply}");
+    assert_eq!(app.count("sessions").await, 0);
+    app.assert_signed_out(&thief_access, &thief_refresh).await;
 }
 
 async fn me_refuses_every_bad_token(engine: Engine) {
