@@ -13,6 +13,10 @@ use crate::domain::{Role, SessionId, UserId};
 /// The `typ` claim of access tokens: no other kind of token we might sign
 /// later can stand in for one.
 const ACCESS_TYPE: &str = "access";
+/// The header `typ` of access tokens (RFC 9068 section 2.1): a verifier can
+/// tell them from any other JWT signed with the key before reading a claim
+/// (RFC 8725 section 3.11).
+const ACCESS_MEDIA_TYPE: &str = "at+jwt";
 const REFRESH_TOKEN_BYTES: usize = 64;
 const LINK_TOKEN_BYTES: usize = 32;
 
@@ -76,20 +80,25 @@ impl TokenKeys {
             exp: (now + self.ttl).timestamp(),
             jti: Uuid::new_v4(),
         };
-        jsonwebtoken::encode(&Header::new(Algorithm::HS256), &claims, &self.encoding)
-            .map_err(AuthError::internal)
+        let mut header = Header::new(Algorithm::HS256);
+        header.typ = Some(ACCESS_MEDIA_TYPE.to_owned());
+        jsonwebtoken::encode(&header, &claims, &self.encoding).map_err(AuthError::internal)
     }
 
     /// The claims of a valid, unexpired access token signed by us.
     pub fn verify(&self, token: &str) -> Result<Claims, AuthError> {
         const INVALID: AuthError = AuthError::Unauthenticated("Invalid or expired access token");
-        let claims = jsonwebtoken::decode::<Claims>(token, &self.decoding, &self.validation)
-            .map_err(|_| INVALID)?
-            .claims;
-        if claims.typ != ACCESS_TYPE {
+        let token = jsonwebtoken::decode::<Claims>(token, &self.decoding, &self.validation)
+            .map_err(|_| INVALID)?;
+        // RFC 9068 section 4 also allows the full media type.
+        let typed = token.header.typ.as_deref().is_some_and(|typ| {
+            typ.eq_ignore_ascii_case(ACCESS_MEDIA_TYPE)
+                || typ.eq_ignore_ascii_case("application/at+jwt")
+        });
+        if !typed || token.claims.typ != ACCESS_TYPE {
             return Err(INVALID);
         }
-        Ok(claims)
+        Ok(token.claims)
     }
 }
 

@@ -158,14 +158,18 @@ async fn me_refuses_every_bad_token(engine: Engine) {
                 "iss": "auth-service", "aud": "auth-service",
                 "iat": now, "exp": exp, "jti": Uuid::new_v4() })
     };
-    let sign = |claims: &serde_json::Value, secret: &str| {
+    let sign_typed = |claims: &serde_json::Value, secret: &str, typ: Option<&str>| {
+        let mut header = jsonwebtoken::Header::new(jsonwebtoken::Algorithm::HS256);
+        header.typ = typ.map(str::to_owned);
         jsonwebtoken::encode(
-            &jsonwebtoken::Header::new(jsonwebtoken::Algorithm::HS256),
+            &header,
             claims,
             &jsonwebtoken::EncodingKey::from_secret(secret.as_bytes()),
         )
         .unwrap()
     };
+    let sign =
+        |claims: &serde_json::Value, secret: &str| sign_typed(claims, secret, Some("at+jwt"));
     // Sanity: a token we sign ourselves with the right key is accepted, so
     // each refusal below is down to the one thing that differs.
     assert_no_errors(&app.me(Some(&sign(&claims(now + 600), TEST_SECRET))).await);
@@ -177,6 +181,14 @@ async fn me_refuses_every_bad_token(engine: Engine) {
     let mut wrong_type = claims(now + 600);
     wrong_type["typ"] = json!("refresh");
     let wrong_type = sign(&wrong_type, TEST_SECRET);
+    // Explicit typing (RFC 8725 3.11, RFC 9068): the header must say at+jwt.
+    let header_typ = |typ| sign_typed(&claims(now + 600), TEST_SECRET, typ);
+    assert_no_errors(&app.me(Some(&header_typ(Some("application/at+jwt")))).await);
+    let (refresh_typed, plain_jwt, untyped) = (
+        header_typ(Some("refresh+jwt")),
+        header_typ(Some("JWT")),
+        header_typ(None),
+    );
     let mut wrong_issuer = claims(now + 600);
     wrong_issuer["iss"] = json!("someone-else");
     let wrong_issuer = sign(&wrong_issuer, TEST_SECRET);
@@ -219,6 +231,9 @@ async fn me_refuses_every_bad_token(engine: Engine) {
         ("tampered signature", Some(tampered)),
         ("alg none", Some(alg_none)),
         ("wrong typ", Some(wrong_type)),
+        ("header typ refresh+jwt", Some(refresh_typed)),
+        ("header typ JWT", Some(plain_jwt)),
+        ("no header typ", Some(untyped)),
         ("wrong iss", Some(wrong_issuer)),
         ("HS512 with our key", Some(other_algorithm)),
         ("wrong aud", Some(wrong_audience)),
