@@ -168,6 +168,11 @@ pub enum ConfigError {
         "no SMTP_URL: production needs a mail server, or MAIL_DELIVERY=log to run without mail"
     )]
     MissingSmtp,
+    #[error(
+        "without SECRET_KEY the built-in development key signs tokens, so BIND_ADDR must be a \
+         loopback address (127.0.0.1 or ::1); set SECRET_KEY to listen on {0}"
+    )]
+    DevelopmentKeyOnNetwork(SocketAddr),
     #[error("MAIL_DELIVERY=smtp needs SMTP_URL")]
     SmtpWithoutUrl,
     #[error(
@@ -209,6 +214,17 @@ impl Config {
 
     pub fn email_verification_ttl(&self) -> Duration {
         Duration::hours(self.email_verification_ttl_hours.into())
+    }
+
+    /// Where to listen. With the built-in development key (which anyone who
+    /// read the repository could sign tokens with) only this machine may
+    /// connect: a fail-safe default for a development server left running.
+    pub fn listen_addr(&self) -> Result<SocketAddr, ConfigError> {
+        let builtin_key = self.secret_key.as_deref().is_none_or(str::is_empty);
+        if builtin_key && !self.bind_addr.ip().is_loopback() {
+            return Err(ConfigError::DevelopmentKeyOnNetwork(self.bind_addr));
+        }
+        Ok(self.bind_addr)
     }
 
     pub fn playground_enabled(&self) -> bool {
@@ -299,6 +315,19 @@ mod tests {
             config(&["--mail-delivery", "smtp"]).mail_delivery(),
             Err(ConfigError::SmtpWithoutUrl)
         ));
+    }
+
+    #[test]
+    fn the_development_key_listens_on_loopback_only() {
+        assert!(config(&[]).listen_addr().unwrap().ip().is_loopback());
+        assert!(config(&["--bind-addr", "[::1]:8000"]).listen_addr().is_ok());
+        let exposed = config(&["--bind-addr", "0.0.0.0:8000"]);
+        assert!(matches!(
+            exposed.listen_addr(),
+            Err(ConfigError::DevelopmentKeyOnNetwork(_))
+        ));
+        let keyed = config(&["--bind-addr", "0.0.0.0:8000", "--secret-key", "a-key"]);
+        assert!(keyed.listen_addr().is_ok());
     }
 
     #[test]

@@ -69,8 +69,9 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
     let config = cli.config;
     match cli.command.unwrap_or(Command::Serve) {
         Command::Serve => {
+            let addr = config.listen_addr()?;
             let app = App::build(&config, Clock::default()).await?;
-            let listener = tokio::net::TcpListener::bind(config.bind_addr).await?;
+            let listener = tokio::net::TcpListener::bind(addr).await?;
             tracing::info!(
                 addr = %listener.local_addr()?,
                 database = app.database.engine(),

@@ -115,6 +115,37 @@ async fn production_refuses_to_start_with_a_weak_secret() {
     }
 }
 
+/// The built-in development key is public: a server signing with it listens
+/// on loopback only, whatever BIND_ADDR says.
+#[tokio::test]
+async fn the_development_key_never_listens_beyond_loopback() {
+    let _machine = share_machine().await;
+    let dir = std::env::temp_dir().join(format!("dev-key-{}", uuid::Uuid::new_v4()));
+    let run = tokio::process::Command::new(env!("CARGO_BIN_EXE_service"))
+        .arg("serve")
+        .kill_on_drop(true)
+        .env_clear()
+        .current_dir(std::env::temp_dir())
+        .env("ENVIRONMENT", "development")
+        .env("BIND_ADDR", "0.0.0.0:0")
+        .env(
+            "DATABASE_URL",
+            format!("sqlite://{}/db.sqlite", dir.display()),
+        )
+        .output();
+    let output = tokio::time::timeout(std::time::Duration::from_secs(10), run)
+        .await
+        .expect("the service refuses to start, rather than serving")
+        .unwrap();
+    let log = String::from_utf8_lossy(&output.stdout) + String::from_utf8_lossy(&output.stderr);
+    assert!(!output.status.success(), "{log}");
+    assert!(
+        log.contains("BIND_ADDR must be a loopback address"),
+        "{log}"
+    );
+    assert!(!dir.exists(), "refused before touching the database");
+}
+
 #[tokio::test]
 async fn batches_oversized_bodies_and_deep_queries_are_refused() {
     let _machine = share_machine().await;
