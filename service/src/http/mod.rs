@@ -51,8 +51,14 @@ pub fn router(state: AppState, config: &Config) -> Router {
     } else {
         post(graphql::post)
     };
+    // Answers carry tokens and personal data: no cache, shared or private,
+    // may keep them (ASVS 5.0 V14.3).
+    let no_store = SetResponseHeaderLayer::overriding(
+        header::CACHE_CONTROL,
+        HeaderValue::from_static("no-store"),
+    );
     let mut app = Router::new()
-        .route("/graphql", graphql_route)
+        .route("/graphql", graphql_route.layer(no_store))
         .route("/graphql/ws", get(graphql::websocket))
         .route("/health", get(health::live))
         .route("/health/ready", get(health::ready));

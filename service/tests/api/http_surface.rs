@@ -115,6 +115,23 @@ async fn production_refuses_to_start_with_a_weak_secret() {
     }
 }
 
+/// Answers that carry tokens are never cached (issue 13, item 9).
+#[tokio::test]
+async fn graphql_answers_are_not_stored_by_caches() {
+    let _machine = share_machine().await;
+    let app = TestApp::spawn(Engine::Sqlite).await;
+    let response = app
+        .http
+        .post(app.url("/graphql"))
+        .json(&serde_json::json!({ "query": "mutation($i: RegisterInput!) { register(input: $i) { accessToken } }",
+            "variables": { "i": { "email": "ada@example.org", "username": "ada", "password": crate::helpers::PASSWORD } } }))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.headers()["cache-control"], "no-store");
+    assert!(response.text().await.unwrap().contains("accessToken"));
+}
+
 /// The built-in development key is public: a server signing with it listens
 /// on loopback only, whatever BIND_ADDR says.
 #[tokio::test]
