@@ -103,11 +103,11 @@ async function api(query, variables = {}, token) {
   return { body: await response.json(), requestId: response.headers.get('x-request-id') };
 }
 
-async function registerByApi() {
+async function registerByApi({ locale } = {}) {
   const email = `${unique('api-')}@example.org`;
   const { body, requestId } = await api(
     'mutation($i: RegisterInput!) { register(input: $i) { accessToken refreshToken } }',
-    { i: { email, username: unique('api_'), password } },
+    { i: { email, username: unique('api_'), password, locale } },
   );
   assert.equal(body.errors, undefined);
   return { email, ...body.data.register, requestId };
@@ -801,4 +801,56 @@ test('mailed links, followed in the browser: the address is verified, then a res
   await other.locator('#welcome').waitFor();
   await first.check();
   await second.check();
+});
+
+test('registration mail arrives over SMTP from a replica, in the account language, with a link to PUBLIC_URL', async () => {
+  const { email } = await registerByApi({ locale: 'ru' });
+  const message = await stack.mail.next(email);
+  assert.equal(message.subject, 'Подтвердите адрес электронной почты');
+  const link = linkIn(message, `${stack.base}/verify-email?token=`);
+  assert.match(link, /token=[0-9a-f]{64}$/);
+  assert.ok(message.html.includes(link), 'the HTML part carries the same link');
+});
+
+test('"Resend" on the banner mails a new link that replaces the first; the new one verifies', async () => {
+  const { context, check } = await profile();
+  const page = await context.newPage();
+  const email = `${unique('verify-')}@example.org`;
+  await page.goto(`${stack.base}/register`);
+  await fillRegistration(page, { email, username: unique('verify_') });
+  await page.getByRole('button', { name: 'Create account' }).click();
+  await page.locator('#verify-banner').waitFor();
+
+  // "Resend" replaces the first link: only the newest works.
+  const first = await stack.mail.next(email);
+  await page.locator('#verify-banner').getByRole('button', { name: 'Resend' }).click();
+  const second = await stack.mail.next(email, () => true, { skip: 1 });
+  const [oldLink, newLink] = [first, second].map((m) => linkIn(m, `${stack.base}/verify-email?token=`));
+  assert.notEqual(oldLink, newLink);
+
+  await page.goto(oldLink);
+  await page.getByText('This link is no longer valid').waitFor();
+  await page.goto(newLink);
+  await page.getByText('Your email address is verified').waitFor();
+  await page.getByRole('link', { name: 'Continue to the dashboard' }).click();
+  await page.locator('#welcome').waitFor();
+  assert.equal(await page.locator('#verify-banner').count(), 0);
+  await check();
+});
+
+test('the mail itself, as a reader sees it, in both languages', async () => {
+  const { context, check } = await profile();
+  const page = await context.newPage();
+  for (const locale of ['en', 'ru']) {
+    const { email } = await registerByApi({ locale });
+    const message = await stack.mail.next(email);
+    await page.setContent(message.html);
+    await page.screenshot({ path: join(screenshots, `mail-verification-${locale}.png`), fullPage: true });
+    // Every paragraph of the text part is in the HTML part too.
+    for (const paragraph of message.text.split('\n\n').map((p) => p.trim()).filter(Boolean)) {
+      const firstLine = paragraph.split('\n')[0].replace(/:$/, '');
+      assert.ok((await page.textContent('body')).includes(firstLine), `HTML lacks: ${firstLine}`);
+    }
+  }
+  await check();
 });

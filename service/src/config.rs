@@ -220,7 +220,7 @@ impl Config {
     /// read the repository could sign tokens with) only this machine may
     /// connect: a fail-safe default for a development server left running.
     pub fn listen_addr(&self) -> Result<SocketAddr, ConfigError> {
-        let builtin_key = self.secret_key.as_deref().is_none_or(str::is_empty);
+        let builtin_key = self.secret()? == DEVELOPMENT_SECRET;
         if builtin_key && !self.bind_addr.ip().is_loopback() {
             return Err(ConfigError::DevelopmentKeyOnNetwork(self.bind_addr));
         }

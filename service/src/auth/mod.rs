@@ -21,7 +21,7 @@ use crate::domain::{
     ClientInfo, Clock, Email, LinkPurpose, NewAccount, NewLink, Page, Password, PasswordChange,
     PasswordHash, ProfileUpdate, Role, SessionId, SessionInfo, SignIn, User, UserId,
 };
-use crate::mail::{Composer, Doorbell, Recipient};
+use crate::mail::{Composer, Doorbell};
 use crate::storage::Database;
 use crate::storage::links;
 use crate::storage::sessions::{self, NewSession};
@@ -121,19 +121,11 @@ impl Auth {
         let pending = PendingSession::new(self.session_short, client)?;
         let now = self.now();
         let token = tokens::new_link_token()?;
-        let to = Recipient {
-            email: account.email.as_str(),
-            name: account
-                .full_name
-                .as_ref()
-                .map_or(account.username.as_str(), |name| name.as_str()),
-            locale: account.locale,
-        };
         let welcome = Welcome {
             link: self.link(&token, LinkPurpose::VerifyEmail, now),
             mail: &self
                 .mail
-                .verification(to, &token, self.verification_lifetime),
+                .verification((&account).into(), &token, self.verification_lifetime),
         };
         let (user, session) =
             users::insert_with_session(&self.db, &user, &pending.row(), &welcome, now).await?;
@@ -176,10 +168,12 @@ impl Auth {
         // Written whether or not it is sent: storage knows, in the same
         // transaction, whether this browser is new to the account.
         let new_device = self.mail.new_sign_in((&user).into(), client, now);
-        let session =
+        let signed_in =
             sessions::sign_in(&self.db, user.id, &pending.row(), &new_device, now).await?;
-        self.doorbell.ring();
-        pending.signed_in(&self.keys, user, session, now)
+        if signed_in.announced {
+            self.doorbell.ring();
+        }
+        pending.signed_in(&self.keys, user, signed_in.session, now)
     }
 
     /// Trades a refresh token for a new pair. The old token dies in the same
@@ -345,7 +339,8 @@ impl Auth {
     /// ends (whoever knew the old password is out), and the address counts
     /// as verified (the link was read there).
     pub async fn reset_password(&self, token: &str, password: Password) -> Result<(), AuthError> {
-        let link = self.live_link(token, LinkPurpose::ResetPassword).await?;
+        let hashed = link_token_hash(token)?;
+        let link = self.live_link(&hashed, LinkPurpose::ResetPassword).await?;
         let hash = self.passwords.hash(&password).await?;
         let now = self.now();
         let new = NewPassword {
@@ -353,7 +348,6 @@ impl Auth {
             keep: None,
             notice: &self.mail.password_changed((&link.user).into(), now),
         };
-        let hashed = tokens::hash_token(token);
         if !users::reset_password(&self.db, &hashed, &new, now).await? {
             return Err(LINK_GONE);
         }
@@ -381,20 +375,18 @@ impl Auth {
 
     /// Marks the address of a verification link proved; the link is used up.
     pub async fn verify_email(&self, token: &str) -> Result<User, AuthError> {
-        self.live_link(token, LinkPurpose::VerifyEmail).await?;
-        let hashed = tokens::hash_token(token);
+        let hashed = link_token_hash(token)?;
+        self.live_link(&hashed, LinkPurpose::VerifyEmail).await?;
         links::verify_email(&self.db, &hashed, self.now())
             .await?
             .ok_or(LINK_GONE)
     }
 
-    /// The link of this token, refused with the reason a person can act on:
-    /// expired (ask for another) or gone (used, replaced, or never sent).
-    async fn live_link(&self, token: &str, purpose: LinkPurpose) -> Result<links::Link, AuthError> {
-        if !tokens::looks_like_link_token(token) {
-            return Err(LINK_GONE);
-        }
-        let link = links::find(&self.db, &tokens::hash_token(token), purpose)
+    /// The link with this token hash, refused with the reason a person can
+    /// act on: expired (ask for another) or gone (used, replaced, or never
+    /// sent).
+    async fn live_link(&self, hash: &str, purpose: LinkPurpose) -> Result<links::Link, AuthError> {
+        let link = links::find(&self.db, hash, purpose)
             .await?
             .filter(|link| link.user.is_active)
             .ok_or(LINK_GONE)?;
@@ -500,6 +492,14 @@ impl Auth {
         let created = users::insert(&self.db, &admin, self.now()).await?;
         Ok(SeedOutcome::Created(created))
     }
+}
+
+/// What a link token is stored as; junk is refused without a query.
+fn link_token_hash(token: &str) -> Result<String, AuthError> {
+    if !tokens::looks_like_link_token(token) {
+        return Err(LINK_GONE);
+    }
+    Ok(tokens::hash_token(token))
 }
 
 const LINK_GONE: AuthError = AuthError::InvalidToken(

@@ -7,7 +7,7 @@ use fluent_bundle::concurrent::FluentBundle;
 use fluent_bundle::{FluentArgs, FluentResource, FluentValue};
 use unic_langid::LanguageIdentifier;
 
-use crate::domain::{ClientInfo, Locale, Mail, MailKind, User};
+use crate::domain::{ClientInfo, Locale, Mail, MailKind, NewAccount, User};
 
 const EN: &str = include_str!("../../locales/en-US.ftl");
 const RU: &str = include_str!("../../locales/ru-RU.ftl");
@@ -117,6 +117,19 @@ impl<'a> From<&'a User> for Recipient<'a> {
             email: &user.email,
             name: user.full_name.as_deref().unwrap_or(&user.username),
             locale: user.locale,
+        }
+    }
+}
+
+impl<'a> From<&'a NewAccount> for Recipient<'a> {
+    fn from(account: &'a NewAccount) -> Self {
+        Self {
+            email: account.email.as_str(),
+            name: account
+                .full_name
+                .as_ref()
+                .map_or(account.username.as_str(), |name| name.as_str()),
+            locale: account.locale,
         }
     }
 }

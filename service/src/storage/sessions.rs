@@ -53,17 +53,17 @@ pub async fn insert(
     Ok(id.into())
 }
 
-/// Records that the account has signed in from this user agent; the insert
-/// does nothing when it had before.
+/// Records that the account has signed in from the user agent with this
+/// hash ([`user_agent_hash`]); the insert does nothing when it had before.
 macro_rules! remember_user_agent_query {
-    ($user_id:expr, $client:expr, $at:expr) => {
+    ($user_id:expr, $agent_hash:expr, $at:expr) => {
         sqlx::query(
             "INSERT INTO known_user_agents (user_id, user_agent_hash, first_seen_at)
              VALUES ($1, $2, $3)
              ON CONFLICT DO NOTHING",
         )
         .bind($user_id.as_uuid())
-        .bind($crate::storage::sessions::user_agent_hash($client))
+        .bind($agent_hash)
         .bind($at)
     };
 }
@@ -71,9 +71,15 @@ pub(super) use remember_user_agent_query;
 
 /// Fixed-length key of a user agent (up to 500 characters) for the index;
 /// a client that sends none is one agent too.
-#[doc(hidden)]
-pub fn user_agent_hash(client: &ClientInfo) -> String {
+pub(super) fn user_agent_hash(client: &ClientInfo) -> String {
     hex::encode(Sha256::digest(client.user_agent().unwrap_or("").as_bytes()))
+}
+
+/// A session opened by [`sign_in`].
+pub struct SignedIn {
+    pub session: SessionId,
+    /// Whether the "new sign-in" mail was queued with it.
+    pub announced: bool,
 }
 
 /// Opens a session for a sign-in. A user agent the account has not used
@@ -85,32 +91,38 @@ pub async fn sign_in(
     new: &NewSession<'_>,
     new_device: &Mail,
     now: DateTime<Utc>,
-) -> Result<SessionId, StorageError> {
+) -> Result<SignedIn, StorageError> {
+    let agent = user_agent_hash(new.client);
     with_writer!(db, |pool| {
         let mut tx = pool.begin().await?;
         let id = insert_query!(user_id, new, now).fetch_one(&mut *tx).await?;
-        let first_time = remember_user_agent_query!(user_id, new.client, now)
+        let first_time = remember_user_agent_query!(user_id, &agent, now)
             .execute(&mut *tx)
             .await?
             .rows_affected()
             == 1;
+        let mut announced = false;
         if first_time {
             let seen_others: bool = sqlx::query_scalar(
                 "SELECT EXISTS (SELECT 1 FROM known_user_agents
                                 WHERE user_id = $1 AND user_agent_hash <> $2)",
             )
             .bind(user_id.as_uuid())
-            .bind(user_agent_hash(new.client))
+            .bind(&agent)
             .fetch_one(&mut *tx)
             .await?;
             if seen_others {
                 outbox::insert_query!(new_device, now)
                     .execute(&mut *tx)
                     .await?;
+                announced = true;
             }
         }
         tx.commit().await?;
-        Ok(SessionId::from(id))
+        Ok(SignedIn {
+            session: SessionId::from(id),
+            announced,
+        })
     })
 }
 

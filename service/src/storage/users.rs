@@ -139,9 +139,13 @@ pub async fn insert_with_session(
         let session_id = sessions::insert_query!(user.id, session, now)
             .fetch_one(&mut *tx)
             .await?;
-        sessions::remember_user_agent_query!(user.id, session.client, now)
-            .execute(&mut *tx)
-            .await?;
+        sessions::remember_user_agent_query!(
+            user.id,
+            sessions::user_agent_hash(session.client),
+            now
+        )
+        .execute(&mut *tx)
+        .await?;
         links::insert_query!(user.id, welcome.link, now)
             .execute(&mut *tx)
             .await?;
