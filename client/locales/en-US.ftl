@@ -79,6 +79,7 @@ error-full-name = Full name must be at most 255 characters, on one line
 error-current-password-wrong = The current password is wrong
 error-link-invalid = This link is no longer valid
 error-link-expired = This link has expired
+error-sign-in-locked = Signing in with your password is locked after many failed attempts. We emailed you a link to unlock it; resetting your password unlocks it too.
 
 settings-title = Settings
 settings-subtitle = Your profile, password and signed-in devices.
@@ -168,3 +169,9 @@ verify-invalid-body = It was already used, or a newer link replaced it.
 verify-send-new = Send a new link
 verify-sign-in-to-resend = Sign in to get a new link
 verify-continue = Continue to the dashboard
+unlock-title = Unlock signing in
+unlock-busy = Unlocking…
+unlock-done-title = Signing in is unlocked
+unlock-done-body = You can sign in with your password again. If you think someone knows it, change it once you are in.
+unlock-refused-body = Resetting your password unlocks signing in too.
+unlock-reset = Reset your password

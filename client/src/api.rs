@@ -44,6 +44,7 @@ operation!(RevokeSession);
 operation!(LogoutEverywhere);
 operation!(RequestEmailVerification, "graphql/mail_links.graphql");
 operation!(VerifyEmail, "graphql/mail_links.graphql");
+operation!(UnlockSignIn, "graphql/mail_links.graphql");
 operation!(RequestPasswordReset, "graphql/mail_links.graphql");
 operation!(ResetPassword, "graphql/mail_links.graphql");
 operation!(SessionStatus);
@@ -70,6 +71,9 @@ pub enum ApiError {
     InvalidToken,
     /// A mailed link's token that is too old.
     TokenExpired,
+    /// Password sign-in is locked until the owner follows the mailed unlock
+    /// link or resets the password.
+    SignInLocked,
     Network,
     Server,
 }
@@ -85,6 +89,7 @@ impl ApiError {
             "RATE_LIMITED" => Self::RateLimited,
             "INVALID_TOKEN" => Self::InvalidToken,
             "TOKEN_EXPIRED" => Self::TokenExpired,
+            "SIGN_IN_LOCKED" => Self::SignInLocked,
             _ => Self::Server,
         }
     }
@@ -107,6 +112,7 @@ impl ApiError {
             Self::RateLimited => "error-rate-limited",
             Self::InvalidToken => "error-link-invalid",
             Self::TokenExpired => "error-link-expired",
+            Self::SignInLocked => "error-sign-in-locked",
             Self::Network => "error-network",
             Self::Server => "error-server",
         }
@@ -317,6 +323,15 @@ pub async fn request_email_verification(access_token: Option<String>) -> Result<
     Ok(())
 }
 
+/// Lifts the sign-in lock a mailed unlock link was sent for.
+pub async fn unlock_sign_in(token: &str) -> Result<(), ApiError> {
+    let variables = unlock_sign_in::Variables {
+        token: token.to_owned(),
+    };
+    send::<UnlockSignIn>(variables, None).await?;
+    Ok(())
+}
+
 /// Confirms the address a mailed link was sent to; the token is the proof.
 pub async fn verify_email(token: &str) -> Result<(), ApiError> {
     let variables = verify_email::Variables {
@@ -413,6 +428,10 @@ mod tests {
             ApiError::RateLimited
         );
         assert_eq!(ApiError::from_code("SOMETHING_NEW", None), ApiError::Server);
+        assert_eq!(
+            ApiError::from_code("SIGN_IN_LOCKED", None).message_id(),
+            "error-sign-in-locked"
+        );
         assert_eq!(
             ApiError::InvalidCredentials.message_id(),
             "error-invalid-credentials"

@@ -218,6 +218,52 @@ pub fn VerifyEmail(token: String) -> Element {
     }
 }
 
+/// Where the mail sent when sign-in was locked leads: unlocks once, on
+/// arrival, and sends the person on to sign in.
+#[component]
+pub fn UnlockSignIn(token: String) -> Element {
+    let outcome = use_resource(move || {
+        let token = token.clone();
+        async move {
+            if token.trim().is_empty() {
+                return Err(ApiError::InvalidToken);
+            }
+            api::unlock_sign_in(&token).await
+        }
+    });
+    let sign_in = rsx! {
+        Link { to: Route::Login { next: String::new() }, class: BUTTON_LINK, {t!("reset-sign-in")} }
+    };
+    let result = outcome.read().clone();
+    match result {
+        None => rsx! {
+            AuthCard { title: t!("unlock-title"), subtitle: String::new(),
+                div { class: "flex items-center justify-center gap-3 text-sm text-muted-foreground", role: "status",
+                    span { class: "h-4 w-4 animate-spin rounded-full border-2 border-current border-t-transparent", aria_hidden: "true" }
+                    {t!("unlock-busy")}
+                }
+            }
+        },
+        Some(Ok(())) => rsx! {
+            AuthCard { title: t!("unlock-done-title"), subtitle: String::new(),
+                Outcome { icon: IconName::Check, body: t!("unlock-done-body") }
+                {sign_in}
+            }
+        },
+        Some(Err(error @ (ApiError::TokenExpired | ApiError::InvalidToken))) => rsx! {
+            LinkRefused { error, expired: t!("unlock-refused-body"), invalid: t!("unlock-refused-body"),
+                Link { to: Route::ForgotPassword {}, class: BUTTON_LINK, {t!("unlock-reset")} }
+            }
+        },
+        Some(Err(error)) => rsx! {
+            AuthCard { title: t!("unlock-title"), subtitle: String::new(),
+                Alert { {t!(error.message_id())} }
+                div { class: "mt-6", {sign_in} }
+            }
+        },
+    }
+}
+
 /// A link the service refused (too old, used, or replaced), with `children`
 /// offering the way on.
 #[component]

@@ -20,7 +20,7 @@ use dioxus::prelude::*;
 
 use components::{Toaster, Toasts};
 use layout::AppShell;
-use mail_links::{ForgotPassword, ResetPassword, VerifyEmail};
+use mail_links::{ForgotPassword, ResetPassword, UnlockSignIn, VerifyEmail};
 use pages::{Dashboard, Login, NotFound, Register};
 use session::use_session_provider;
 use settings::{Settings, SettingsProfile, SettingsSecurity};
@@ -53,6 +53,8 @@ pub enum Route {
     ResetPassword { token: String },
     #[route("/verify-email?:token")]
     VerifyEmail { token: String },
+    #[route("/unlock?:token")]
+    UnlockSignIn { token: String },
     #[route("/:..segments")]
     NotFound { segments: Vec<String> },
 }

@@ -33,3 +33,9 @@ new-sign-in-warning = If this was you, there is nothing to do. If not, change yo
 new-sign-in-action = Review your sessions
 browser-on-os = { $browser } on { $os }
 unknown = unknown
+
+sign-in-locked-subject = Sign-in to your account is locked
+sign-in-locked-intro = Someone tried to sign in to your account with wrong passwords many times, from many places. To keep them out, signing in with your password is locked.
+sign-in-locked-unlock = To unlock it, open this link:
+sign-in-locked-action = Unlock signing in
+sign-in-locked-expiry = The link works once, for { $hours } hours. Resetting your password unlocks signing in too, and is the safer choice if your password may be known to others.

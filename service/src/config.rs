@@ -94,14 +94,15 @@ pub struct Config {
     #[arg(long, env = "TRUSTED_PROXIES", value_delimiter = ',', value_parser = parse_proxy)]
     pub trusted_proxies: Vec<IpNet>,
 
-    /// Sign-in attempts per account in each window; a successful sign-in
-    /// starts the count over.
-    #[arg(long, env = "LOGIN_MAX_ATTEMPTS_PER_ACCOUNT", default_value_t = 5,
+    /// Sign-in attempts at one account from one client address in each
+    /// window; a successful sign-in starts that count over. Someone guessing
+    /// from one address is stopped, and the owner elsewhere is not.
+    #[arg(long, env = "LOGIN_MAX_ATTEMPTS_PER_ACCOUNT_ADDRESS", default_value_t = 5,
           value_parser = clap::value_parser!(u32).range(1..))]
-    pub login_max_attempts_per_account: u32,
+    pub login_max_attempts_per_account_address: u32,
 
-    /// Sign-in attempts per client address in each window (several people
-    /// may share one address).
+    /// Sign-in attempts per client address in each window, at any accounts
+    /// (several people may share one address).
     #[arg(long, env = "LOGIN_MAX_ATTEMPTS_PER_ADDRESS", default_value_t = 50,
           value_parser = clap::value_parser!(u32).range(1..))]
     pub login_max_attempts_per_address: u32,
@@ -110,6 +111,30 @@ pub struct Config {
     #[arg(long, env = "LOGIN_WINDOW_SECONDS", default_value_t = 900,
           value_parser = clap::value_parser!(u32).range(1..))]
     pub login_window_seconds: u32,
+
+    /// Password checks of one account from all addresses together in an
+    /// hour; past it, password sign-in is locked until the owner follows
+    /// the unlock link mailed to them, or resets the password.
+    #[arg(long, env = "LOGIN_LOCK_AFTER_ATTEMPTS", default_value_t = 100,
+          value_parser = clap::value_parser!(u32).range(1..))]
+    pub login_lock_after_attempts: u32,
+
+    /// New accounts per client address in an hour.
+    #[arg(long, env = "REGISTRATIONS_PER_ADDRESS_PER_HOUR", default_value_t = 20,
+          value_parser = clap::value_parser!(u32).range(1..))]
+    pub registrations_per_address_per_hour: u32,
+
+    /// Password-reset and verification mails one account may ask for in an
+    /// hour; past it, reset requests are still answered but send nothing.
+    #[arg(long, env = "MAIL_REQUESTS_PER_ACCOUNT_PER_HOUR", default_value_t = 5,
+          value_parser = clap::value_parser!(u32).range(1..))]
+    pub mail_requests_per_account_per_hour: u32,
+
+    /// Password-reset and verification requests per client address in an
+    /// hour, for any accounts.
+    #[arg(long, env = "MAIL_REQUESTS_PER_ADDRESS_PER_HOUR", default_value_t = 20,
+          value_parser = clap::value_parser!(u32).range(1..))]
+    pub mail_requests_per_address_per_hour: u32,
 
     /// How long after a rotation the previous refresh token is refused
     /// without ending the session (two tabs refreshing at once). Later, it

@@ -24,8 +24,15 @@ pub enum AuthError {
     InvalidToken(&'static str),
     #[error("{0}")]
     TokenExpired(&'static str),
-    #[error("Too many sign-in attempts; try again in {retry_after_seconds} seconds")]
+    #[error("Too many attempts; try again in {retry_after_seconds} seconds")]
     RateLimited { retry_after_seconds: u64 },
+    /// Password sign-in is locked until the owner follows the unlock link
+    /// mailed to them, or resets the password.
+    #[error(
+        "Signing in with a password is locked after many failed attempts. \
+         We emailed you a link to unlock it; resetting your password unlocks it too"
+    )]
+    SignInLocked,
     #[error("Internal server error")]
     Internal(#[source] Box<dyn std::error::Error + Send + Sync>),
 }
@@ -53,6 +60,7 @@ impl AuthError {
             Self::InvalidToken(_) => "INVALID_TOKEN",
             Self::TokenExpired(_) => "TOKEN_EXPIRED",
             Self::RateLimited { .. } => "RATE_LIMITED",
+            Self::SignInLocked => "SIGN_IN_LOCKED",
             Self::Internal(_) => "INTERNAL_SERVER_ERROR",
         }
     }

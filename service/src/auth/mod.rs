@@ -13,7 +13,7 @@ use chrono::{DateTime, Duration, Utc};
 
 pub use error::AuthError;
 use password::PasswordHasher;
-use throttle::LoginThrottle;
+use throttle::{PasswordCheck, Throttle, Verdict};
 use tokens::TokenKeys;
 
 use crate::config::Config;
@@ -59,7 +59,7 @@ pub struct Auth {
     clock: Clock,
     keys: Arc<TokenKeys>,
     passwords: PasswordHasher,
-    throttle: LoginThrottle,
+    throttle: Throttle,
     session_short: Duration,
     session_long: Duration,
     /// How long after a rotation the previous refresh token is treated as a
@@ -87,12 +87,7 @@ impl Auth {
                 config.access_token_ttl(),
             )),
             passwords: PasswordHasher::new(config.bcrypt_cost),
-            throttle: LoginThrottle::new(
-                db.clone(),
-                Duration::seconds(config.login_window_seconds.into()),
-                config.login_max_attempts_per_account,
-                config.login_max_attempts_per_address,
-            ),
+            throttle: Throttle::new(db.clone(), config),
             session_short: config.session_ttl(false),
             session_long: config.session_ttl(true),
             rotation_grace: Duration::seconds(config.refresh_reuse_grace_seconds.into()),
@@ -110,12 +105,27 @@ impl Auth {
         self.clock.now()
     }
 
+    /// How many bcrypt hashes and checks this service has run: the work a
+    /// flood of sign-ins or registrations would make it do.
+    pub fn bcrypt_runs(&self) -> u64 {
+        self.passwords.runs()
+    }
+
     /// Creates an account, signs it in, and sends it a verification link.
+    /// Each address may open only so many accounts an hour, and a taken
+    /// email or username is refused before any hashing, so that neither
+    /// costs a bcrypt.
     pub async fn register(
         &self,
         account: NewAccount,
         client: &ClientInfo,
     ) -> Result<Authenticated, AuthError> {
+        self.throttle
+            .registration(client.ip_address(), self.now())
+            .await?;
+        if let Some(field) = users::taken(&self.db, &account.email, &account.username).await? {
+            return Err(AuthError::Conflict { field });
+        }
         let password_hash = self.passwords.hash(&account.password).await?;
         let user = new_user(&account, &password_hash, Role::User);
         let pending = PendingSession::new(self.session_short, client)?;
@@ -145,15 +155,29 @@ impl Auth {
         } = sign_in;
         let address = client.ip_address();
         self.throttle
-            .admit(email.as_str(), address, self.now())
+            .sign_in(email.as_str(), address, self.now())
             .await?;
         let found = users::find_with_hash(&self.db, Lookup::Email(&email)).await?;
+        if found.as_ref().is_some_and(|(user, _)| user.sign_in_locked) {
+            return Err(AuthError::SignInLocked);
+        }
+        if self
+            .throttle
+            .password_check(email.as_str(), self.now())
+            .await?
+            == PasswordCheck::Lock
+        {
+            if let Some((user, _)) = &found {
+                self.lock_sign_in(user).await?;
+            }
+            return Err(AuthError::SignInLocked);
+        }
         let hash = found.as_ref().map(|(_, hash)| hash);
         if !self.passwords.verify(&password, hash).await? {
             return Err(AuthError::InvalidCredentials);
         }
         let (user, _) = found.ok_or(AuthError::InvalidCredentials)?;
-        self.throttle.succeeded(email.as_str(), address).await?;
+        self.throttle.signed_in(email.as_str(), address).await?;
         if !user.is_active {
             return Err(AuthError::Forbidden("This account has been deactivated"));
         }
@@ -286,13 +310,13 @@ impl Auth {
         client: &ClientInfo,
     ) -> Result<(), AuthError> {
         let (account, address) = (caller.user.email.as_str(), client.ip_address());
-        self.throttle.admit(account, address, self.now()).await?;
+        self.throttle.sign_in(account, address, self.now()).await?;
         let found = users::find_with_hash(&self.db, Lookup::Id(caller.user.id)).await?;
         let hash = found.as_ref().map(|(_, hash)| hash);
         if !self.passwords.verify(&change.current, hash).await? {
             return Err(AuthError::InvalidCredentials);
         }
-        self.throttle.succeeded(account, address).await?;
+        self.throttle.signed_in(account, address).await?;
         let hash = self.passwords.hash(&change.new).await?;
         let now = self.now();
         let new = NewPassword {
@@ -308,13 +332,28 @@ impl Auth {
     /// Mails a password-reset link to the account with this address, if
     /// there is one and it is active. The caller learns nothing either way,
     /// and not from the time it takes: the work happens after the answer.
-    pub fn request_password_reset(&self, email: Email) {
+    /// An address asking too often is refused; an account asked about too
+    /// often gets no more mail for a while, silently (its latest link still
+    /// works), so that nobody can flood a mailbox or learn of the account.
+    pub async fn request_password_reset(
+        &self,
+        email: Email,
+        client: &ClientInfo,
+    ) -> Result<(), AuthError> {
+        let now = self.now();
+        self.throttle
+            .mail_request_from(client.ip_address(), now)
+            .await?;
+        if self.throttle.mail_to(email.as_str(), now).await? != Verdict::Go {
+            return Ok(());
+        }
         let this = self.clone();
         tokio::spawn(async move {
             if let Err(err) = this.send_reset_link(&email).await {
                 tracing::error!(error = %err, "could not queue a password-reset mail");
             }
         });
+        Ok(())
     }
 
     async fn send_reset_link(&self, email: &Email) -> Result<(), AuthError> {
@@ -351,19 +390,32 @@ impl Auth {
         if !users::reset_password(&self.db, &hashed, &new, now).await? {
             return Err(LINK_GONE);
         }
+        self.throttle.forgive(&link.user.email).await?;
         self.doorbell.ring();
         Ok(())
     }
 
     /// Sends the caller a fresh verification link (the earlier ones stop
-    /// working); nothing when the address is verified already.
-    pub async fn request_email_verification(&self, caller: &Caller) -> Result<(), AuthError> {
+    /// working); nothing when the address is verified already. Limited per
+    /// account and per address, like reset requests.
+    pub async fn request_email_verification(
+        &self,
+        caller: &Caller,
+        client: &ClientInfo,
+    ) -> Result<(), AuthError> {
         let user = &caller.user;
         if user.email_verified {
             return Ok(());
         }
-        let token = tokens::new_link_token()?;
         let now = self.now();
+        self.throttle
+            .mail_request_from(client.ip_address(), now)
+            .await?;
+        self.throttle
+            .mail_to(&user.email, now)
+            .await?
+            .or_rate_limited()?;
+        let token = tokens::new_link_token()?;
         let mail = self
             .mail
             .verification(user.into(), &token, self.verification_lifetime);
@@ -380,6 +432,34 @@ impl Auth {
         links::verify_email(&self.db, &hashed, self.now())
             .await?
             .ok_or(LINK_GONE)
+    }
+
+    /// Locks password sign-in for the account and mails its owner an unlock
+    /// link, once per lock however many requests arrive at it.
+    async fn lock_sign_in(&self, user: &User) -> Result<(), AuthError> {
+        let token = tokens::new_link_token()?;
+        let now = self.now();
+        let link = self.link(&token, LinkPurpose::UnlockSignIn, now);
+        let mail = self
+            .mail
+            .sign_in_locked(user.into(), &token, UNLOCK_LINK_LIFETIME);
+        if users::lock_sign_in(&self.db, user.id, &link, &mail, now).await? {
+            tracing::warn!(user = %user.id, "password sign-in locked after distributed guessing");
+            self.doorbell.ring();
+        }
+        Ok(())
+    }
+
+    /// Lifts the sign-in lock of the account an unlock link was sent to; the
+    /// link is used up, and the guesses so far stop counting.
+    pub async fn unlock_sign_in(&self, token: &str) -> Result<User, AuthError> {
+        let hashed = link_token_hash(token)?;
+        self.live_link(&hashed, LinkPurpose::UnlockSignIn).await?;
+        let user = links::unlock_sign_in(&self.db, &hashed, self.now())
+            .await?
+            .ok_or(LINK_GONE)?;
+        self.throttle.forgive(&user.email).await?;
+        Ok(user)
     }
 
     /// The link with this token hash, refused with the reason a person can
@@ -402,6 +482,7 @@ impl Auth {
         let lifetime = match purpose {
             LinkPurpose::VerifyEmail => self.verification_lifetime,
             LinkPurpose::ResetPassword => self.reset_lifetime,
+            LinkPurpose::UnlockSignIn => UNLOCK_LINK_LIFETIME,
         };
         NewLink {
             token_hash: tokens::hash_token(token),
@@ -501,6 +582,10 @@ fn link_token_hash(token: &str) -> Result<String, AuthError> {
     }
     Ok(tokens::hash_token(token))
 }
+
+/// Long enough to reach the mailbox after a night; a password reset works
+/// when it has run out.
+const UNLOCK_LINK_LIFETIME: Duration = Duration::hours(24);
 
 const LINK_GONE: AuthError = AuthError::InvalidToken(
     "This link is not valid: it was used already or replaced by a newer one",

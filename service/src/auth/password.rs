@@ -1,6 +1,7 @@
 //! bcrypt hashing, off the async runtime, one hash per core at a time, at a
 //! lower CPU priority than everything else the service does.
 
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
 
 use tokio::sync::{OnceCell, mpsc, oneshot};
@@ -26,6 +27,8 @@ pub struct PasswordHasher {
     /// Verified against when the email is unknown, so that a login for a
     /// missing account costs the same time as one for an existing account.
     dummy_hash: Arc<OnceCell<Arc<str>>>,
+    /// bcrypt runs so far (hashes and checks): what floods would drive up.
+    runs: Arc<AtomicU64>,
 }
 
 impl PasswordHasher {
@@ -36,6 +39,7 @@ impl PasswordHasher {
             cost,
             jobs: hashing_threads(),
             dummy_hash: Arc::default(),
+            runs: Arc::default(),
         };
         let background = hasher.clone();
         tokio::spawn(async move {
@@ -87,15 +91,22 @@ impl PasswordHasher {
         Ok(known && matches)
     }
 
+    /// How many hashes and checks have run, the dummy one included.
+    pub fn runs(&self) -> u64 {
+        self.runs.load(Ordering::Relaxed)
+    }
+
     async fn blocking<T: Send + 'static>(
         &self,
         work: impl FnOnce() -> Result<T, bcrypt::BcryptError> + Send + 'static,
     ) -> Result<T, AuthError> {
         let (done, result) = oneshot::channel();
+        let runs = self.runs.clone();
         let job: Job = Box::new(move || {
             // Nobody waits any more (the request was dropped while queued):
             // skip the work.
             if !done.is_closed() {
+                runs.fetch_add(1, Ordering::Relaxed);
                 let _ = done.send(work());
             }
         });

@@ -1,83 +1,227 @@
-//! Sign-in throttling per account and per client address (ASVS 2.2.1).
+//! Throttling of what costs a password hash or sends mail: signing in
+//! (ASVS 6.3.1), registering, and asking for reset or verification links.
 //!
-//! Every attempt is counted before its password is checked, in the database,
-//! by one atomic upsert per key: fifty parallel guesses get fifty distinct
-//! counts, so no more than the limit ever reach bcrypt, on any replica. Each
-//! login field counts on its own, so aliases in one document buy nothing.
+//! Every attempt is counted before its work is done, in the database, by one
+//! atomic upsert per key: fifty parallel guesses get fifty distinct counts,
+//! so no more than the limit ever reach bcrypt, on any replica.
+//!
+//! Sign-in failures are counted per (account, client address), so that a
+//! stranger guessing at an account from one address is stopped there while
+//! its owner elsewhere signs in as usual (ASVS 6.1.1: no malicious lockout).
+//! A much higher count per account from all addresses together catches
+//! guessing spread over a botnet; past it, the account is locked (see
+//! [`super::Auth::login`]).
 
 use chrono::{DateTime, Duration, Utc};
 
-use super::AuthError;
+use super::{AuthError, tokens};
+use crate::config::Config;
 use crate::storage::{Database, throttle};
 
-#[derive(Clone)]
-pub struct LoginThrottle {
-    db: Database,
+/// How many of something a key may do in a window.
+#[derive(Clone, Copy, Debug)]
+struct Limit {
+    /// Prefixes the key, so that each limit counts on its own.
+    name: &'static str,
+    most: i32,
     window: Duration,
-    per_account: i32,
-    per_address: i32,
 }
 
-impl LoginThrottle {
-    pub fn new(db: Database, window: Duration, per_account: u32, per_address: u32) -> Self {
+impl Limit {
+    fn new(name: &'static str, most: u32, window: Duration) -> Self {
+        Self {
+            name,
+            most: most.try_into().unwrap_or(i32::MAX),
+            window,
+        }
+    }
+}
+
+#[derive(Clone)]
+pub struct Throttle {
+    db: Database,
+    /// One account from one address: a stranger's guesses.
+    account_address: Limit,
+    /// One address at any accounts: a stranger's guesses spread over many
+    /// accounts.
+    address: Limit,
+    /// One account from all addresses: a botnet's guesses.
+    account: Limit,
+    registrations: Limit,
+    mail_per_account: Limit,
+    mail_per_address: Limit,
+}
+
+/// Whether an attempt may go ahead.
+#[derive(Debug, PartialEq, Eq)]
+pub enum Verdict {
+    Go,
+    /// Over the limit until this many seconds have passed.
+    Wait(u64),
+}
+
+impl Verdict {
+    /// `RATE_LIMITED` unless the attempt may go ahead.
+    pub fn or_rate_limited(self) -> Result<(), AuthError> {
+        match self {
+            Self::Go => Ok(()),
+            Self::Wait(retry_after_seconds) => Err(AuthError::RateLimited {
+                retry_after_seconds,
+            }),
+        }
+    }
+}
+
+/// What counting a password check against an account found.
+#[derive(Debug, PartialEq, Eq)]
+pub enum PasswordCheck {
+    /// Check the password.
+    Go,
+    /// The account has seen more guesses than its owner would make: lock it.
+    Lock,
+}
+
+impl Throttle {
+    pub fn new(db: Database, config: &Config) -> Self {
+        let window = Duration::seconds(config.login_window_seconds.into());
+        let hour = Duration::hours(1);
         Self {
             db,
-            window,
-            per_account: per_account.try_into().unwrap_or(i32::MAX),
-            per_address: per_address.try_into().unwrap_or(i32::MAX),
+            account_address: Limit::new(
+                "account-address",
+                config.login_max_attempts_per_account_address,
+                window,
+            ),
+            address: Limit::new("address", config.login_max_attempts_per_address, window),
+            account: Limit::new("account", config.login_lock_after_attempts, hour),
+            registrations: Limit::new("register", config.registrations_per_address_per_hour, hour),
+            mail_per_account: Limit::new(
+                "mail-account",
+                config.mail_requests_per_account_per_hour,
+                hour,
+            ),
+            mail_per_address: Limit::new(
+                "mail-address",
+                config.mail_requests_per_address_per_hour,
+                hour,
+            ),
         }
     }
 
-    /// Counts one attempt against the account (known or not, so the answer
-    /// reveals nothing) and the address; `RATE_LIMITED` once either is over
-    /// its limit, whatever the password.
-    pub async fn admit(
+    /// Counts a sign-in attempt against the client's address, then against
+    /// this account from that address. An address over its own limit is
+    /// refused before anything is counted against the account, so that it
+    /// cannot use the account's counts up.
+    pub async fn sign_in(
         &self,
         account: &str,
         address: Option<&str>,
         now: DateTime<Utc>,
     ) -> Result<(), AuthError> {
-        let mut wait = None;
-        for (key, limit) in self.keys(account, address) {
-            let counted = throttle::count_attempt(&self.db, &key, self.window, now).await?;
-            if counted.attempts > limit {
-                let left = counted.window_start + self.window - now;
-                wait = wait.max(Some(left.num_seconds().max(1)));
-            }
+        if let Some(address) = address {
+            self.count(self.address, address, now)
+                .await?
+                .or_rate_limited()?;
         }
-        match wait {
-            Some(seconds) => Err(AuthError::RateLimited {
-                retry_after_seconds: seconds.unsigned_abs(),
-            }),
-            None => Ok(()),
-        }
+        let pair = pair_key(account, address);
+        self.count(self.account_address, &pair, now)
+            .await?
+            .or_rate_limited()
     }
 
-    /// After a correct password: the account starts over, and the address
-    /// gets its attempt back.
-    pub async fn succeeded(&self, account: &str, address: Option<&str>) -> Result<(), AuthError> {
-        throttle::clear(&self.db, &account_key(account)).await?;
+    /// Counts a password check against the account from all addresses, once
+    /// the attempt has passed [`Self::sign_in`].
+    pub async fn password_check(
+        &self,
+        account: &str,
+        now: DateTime<Utc>,
+    ) -> Result<PasswordCheck, AuthError> {
+        Ok(match self.count(self.account, account, now).await? {
+            Verdict::Go => PasswordCheck::Go,
+            Verdict::Wait(_) => PasswordCheck::Lock,
+        })
+    }
+
+    /// After a correct password: the account starts over from this address,
+    /// and the address and the account's total get their attempt back, so
+    /// that people behind one address, or an owner signing in often, do not
+    /// use up the tries.
+    pub async fn signed_in(&self, account: &str, address: Option<&str>) -> Result<(), AuthError> {
+        throttle::clear(
+            &self.db,
+            &key(self.account_address, &pair_key(account, address)),
+        )
+        .await?;
+        throttle::refund(&self.db, &key(self.account, account)).await?;
         if let Some(address) = address {
-            throttle::refund(&self.db, &address_key(address)).await?;
+            throttle::refund(&self.db, &key(self.address, address)).await?;
         }
         Ok(())
     }
 
-    fn keys(&self, account: &str, address: Option<&str>) -> Vec<(String, i32)> {
-        let mut keys = vec![(account_key(account), self.per_account)];
-        if let Some(address) = address {
-            keys.push((address_key(address), self.per_address));
+    /// The account's owner proved themselves another way (an unlock link or
+    /// a password reset): the guesses so far no longer count.
+    pub async fn forgive(&self, account: &str) -> Result<(), AuthError> {
+        Ok(throttle::clear(&self.db, &key(self.account, account)).await?)
+    }
+
+    /// Counts a registration from this address.
+    pub async fn registration(
+        &self,
+        address: Option<&str>,
+        now: DateTime<Utc>,
+    ) -> Result<(), AuthError> {
+        let Some(address) = address else {
+            return Ok(());
+        };
+        self.count(self.registrations, address, now)
+            .await?
+            .or_rate_limited()
+    }
+
+    /// Counts a request for a mailed link (reset or verification) from this
+    /// address; `RATE_LIMITED` over the limit, which says nothing about any
+    /// account.
+    pub async fn mail_request_from(
+        &self,
+        address: Option<&str>,
+        now: DateTime<Utc>,
+    ) -> Result<(), AuthError> {
+        let Some(address) = address else {
+            return Ok(());
+        };
+        self.count(self.mail_per_address, address, now)
+            .await?
+            .or_rate_limited()
+    }
+
+    /// Counts a mail sent to this account on request.
+    pub async fn mail_to(&self, account: &str, now: DateTime<Utc>) -> Result<Verdict, AuthError> {
+        self.count(self.mail_per_account, account, now).await
+    }
+
+    async fn count(
+        &self,
+        limit: Limit,
+        id: &str,
+        now: DateTime<Utc>,
+    ) -> Result<Verdict, AuthError> {
+        let counted = throttle::count_attempt(&self.db, &key(limit, id), limit.window, now).await?;
+        if counted.attempts <= limit.most {
+            return Ok(Verdict::Go);
         }
-        keys
+        let left = counted.window_start + limit.window - now;
+        Ok(Verdict::Wait(left.num_seconds().max(1).unsigned_abs()))
     }
 }
 
-/// An account is named by its email, lower-cased as `Email` and the `users`
-/// table keep it, so that every spelling of it shares one count.
-fn account_key(email: &str) -> String {
-    format!("account:{email}")
+fn key(limit: Limit, id: &str) -> String {
+    format!("{}:{id}", limit.name)
 }
 
-fn address_key(address: &str) -> String {
-    format!("address:{address}")
+/// An account and an address together, hashed: the key stays short (an
+/// email and an IPv6 address would not fit the column), and the table does
+/// not list who signed in from where.
+fn pair_key(account: &str, address: Option<&str>) -> String {
+    tokens::hash_token(&format!("{account}\n{}", address.unwrap_or_default()))
 }

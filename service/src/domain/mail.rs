@@ -9,6 +9,7 @@ super::text_enum! {
         PasswordReset = "password_reset",
         PasswordChanged = "password_changed",
         NewSignIn = "new_sign_in",
+        SignInLocked = "sign_in_locked",
     }
 }
 
@@ -17,6 +18,7 @@ super::text_enum! {
     LinkPurpose {
         VerifyEmail = "verify_email",
         ResetPassword = "reset_password",
+        UnlockSignIn = "unlock_sign_in",
     }
 }
 

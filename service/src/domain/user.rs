@@ -73,6 +73,10 @@ pub struct User {
     pub is_active: bool,
     /// Proved by following a link sent to it.
     pub email_verified: bool,
+    /// Password sign-in is locked after guessing from many addresses, until
+    /// the owner follows the unlock link mailed to them or resets the
+    /// password.
+    pub sign_in_locked: bool,
     pub locale: Locale,
     pub max_chats: i32,
     pub avatar_url: Option<String>,

@@ -51,15 +51,22 @@ pub struct AppSchema(pub(super) Schema<Query, Mutation, Subscription>);
 const VALIDATION_FAILED: &str = "GRAPHQL_VALIDATION_FAILED";
 
 impl Executor for AppSchema {
-    async fn execute(&self, request: Request) -> Response {
+    async fn execute(&self, mut request: Request) -> Response {
+        if let Err(refused) = super::limits::check(&mut request) {
+            return Response::from_errors(vec![refused]);
+        }
         with_codes(self.0.execute(request).await)
     }
 
     fn execute_stream(
         &self,
-        request: Request,
+        mut request: Request,
         session_data: Option<Arc<Data>>,
     ) -> BoxStream<'static, Response> {
+        if let Err(refused) = super::limits::check(&mut request) {
+            return futures_util::stream::once(async { Response::from_errors(vec![refused]) })
+                .boxed();
+        }
         self.0
             .execute_stream_with_session_data(request, session_data.unwrap_or_default())
             .map(with_codes)

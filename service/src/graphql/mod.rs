@@ -5,6 +5,7 @@
 mod context;
 mod errors;
 mod guard;
+mod limits;
 mod mutation;
 mod query;
 mod subscription;

@@ -81,7 +81,11 @@ impl Mutation {
         email: String,
     ) -> async_graphql::Result<bool> {
         let email = Email::parse(&email).extend()?;
-        auth(ctx).request_password_reset(email);
+        let client = &request(ctx).client;
+        auth(ctx)
+            .request_password_reset(email, client)
+            .await
+            .extend()?;
         Ok(true)
     }
 
@@ -106,7 +110,7 @@ impl Mutation {
     async fn request_email_verification(&self, ctx: &Context<'_>) -> async_graphql::Result<bool> {
         let caller = caller(ctx).await?;
         auth(ctx)
-            .request_email_verification(&caller)
+            .request_email_verification(&caller, &request(ctx).client)
             .await
             .extend()?;
         Ok(true)
@@ -116,6 +120,18 @@ impl Mutation {
     /// works once. Errors as for `resetPassword`.
     async fn verify_email(&self, ctx: &Context<'_>, token: String) -> async_graphql::Result<bool> {
         auth(ctx).verify_email(&token).await.extend()?;
+        Ok(true)
+    }
+
+    /// Unlocks password sign-in with the token of the link mailed when the
+    /// account was locked after many failed sign-ins; each link works once.
+    /// Errors as for `resetPassword`.
+    async fn unlock_sign_in(
+        &self,
+        ctx: &Context<'_>,
+        token: String,
+    ) -> async_graphql::Result<bool> {
+        auth(ctx).unlock_sign_in(&token).await.extend()?;
         Ok(true)
     }
 

@@ -84,6 +84,17 @@ impl Composer {
         letter.finish()
     }
 
+    pub fn sign_in_locked(&self, to: Recipient<'_>, token: &str, lifetime: Duration) -> Mail {
+        let link = format!("{}/unlock?token={token}", self.public_url);
+        let mut letter = self.letter(to, MailKind::SignInLocked, "sign-in-locked-subject");
+        letter.say("sign-in-locked-intro", &[]);
+        letter.say("sign-in-locked-unlock", &[]);
+        letter.button("sign-in-locked-action", link);
+        let hours = lifetime.num_hours();
+        letter.say("sign-in-locked-expiry", &[("hours", hours.into())]);
+        letter.finish()
+    }
+
     fn letter<'a>(&'a self, to: Recipient<'a>, kind: MailKind, subject: &str) -> Letter<'a> {
         let bundle = match to.locale {
             Locale::En => &self.en,

@@ -142,3 +142,29 @@ pub async fn verify_email(
         Ok(Some(User::from(user)))
     })
 }
+
+/// Uses an unlock link: password sign-in works again. Gives the account, or
+/// `None` if the link was not live.
+pub async fn unlock_sign_in(
+    db: &Database,
+    token_hash: &str,
+    now: DateTime<Utc>,
+) -> Result<Option<User>, StorageError> {
+    with_writer!(db, |pool| {
+        let mut tx = pool.begin().await?;
+        let Some(user_id) = consume_query!(token_hash, LinkPurpose::UnlockSignIn, now)
+            .fetch_optional(&mut *tx)
+            .await?
+        else {
+            return Ok(None);
+        };
+        let user = sqlx::query_as::<_, UserRow>(
+            "UPDATE users SET signin_locked_at = NULL WHERE id = $1 RETURNING *",
+        )
+        .bind(user_id)
+        .fetch_one(&mut *tx)
+        .await?;
+        tx.commit().await?;
+        Ok(Some(User::from(user)))
+    })
+}

@@ -36,6 +36,7 @@ pub(super) struct UserRow {
     role: Role,
     is_active: bool,
     email_verified: bool,
+    signin_locked_at: Option<DateTime<Utc>>,
     #[sqlx(try_from = "String")]
     locale: Locale,
     max_chats: i32,
@@ -55,6 +56,7 @@ impl UserRow {
             role: self.role,
             is_active: self.is_active,
             email_verified: self.email_verified,
+            sign_in_locked: self.signin_locked_at.is_some(),
             locale: self.locale,
             max_chats: self.max_chats,
             avatar_url: self.avatar_url,
@@ -157,6 +159,32 @@ pub async fn insert_with_session(
     })
 }
 
+/// Which of an account's unique fields another account has already, if
+/// any: checked before a password is hashed, so that a taken email costs no
+/// bcrypt. (The insert still meets the unique indexes, should a concurrent
+/// registration take the name in between.)
+pub async fn taken(
+    db: &Database,
+    email: &Email,
+    username: &Username,
+) -> Result<Option<&'static str>, StorageError> {
+    let found = with_pool!(db, |pool| {
+        sqlx::query_as::<_, (bool, bool)>(
+            "SELECT EXISTS (SELECT 1 FROM users WHERE email = $1),
+                    EXISTS (SELECT 1 FROM users WHERE lower(username) = lower($2))",
+        )
+        .bind(email.as_str())
+        .bind(username.as_str())
+        .fetch_one(pool)
+        .await
+    })?;
+    Ok(match found {
+        (true, _) => Some("email"),
+        (false, true) => Some("username"),
+        (false, false) => None,
+    })
+}
+
 /// Which account to look up.
 pub enum Lookup<'a> {
     Email(&'a Email),
@@ -219,12 +247,15 @@ pub struct NewPassword<'a> {
 /// The steps of replacing a password, inside transaction `$tx`: the hash,
 /// every session but `keep` (none opened with the old password outlives it),
 /// every reset link (each was sent for the old one), and the notice.
-/// `$proved` also marks the address verified.
+/// `$proved` (a reset link was followed) also marks the address verified
+/// and lifts a sign-in lock: the owner is back in, whoever was guessing the
+/// old password is not.
 macro_rules! replace_password {
     ($tx:expr, $user_id:expr, $new:expr, $proved:expr, $at:expr) => {{
         sqlx::query(
             "UPDATE users SET hashed_password = $2, updated_at = $3,
-                 email_verified = (email_verified OR $4)
+                 email_verified = (email_verified OR $4),
+                 signin_locked_at = CASE WHEN $4 THEN NULL ELSE signin_locked_at END
              WHERE id = $1",
         )
         .bind($user_id.as_uuid())
@@ -328,6 +359,42 @@ pub async fn list(db: &Database, page: Page) -> Result<Vec<User>, StorageError> 
         .await
     })?;
     Ok(rows.into_iter().map(User::from).collect())
+}
+
+/// Locks password sign-in for the account and queues the mail with its
+/// unlock link, in one transaction; false (and nothing written) if it was
+/// locked already, so each lock sends one mail however many requests hit it.
+pub async fn lock_sign_in(
+    db: &Database,
+    id: UserId,
+    link: &NewLink,
+    mail: &Mail,
+    now: DateTime<Utc>,
+) -> Result<bool, StorageError> {
+    with_writer!(db, |pool| {
+        let mut tx = pool.begin().await?;
+        let locked = sqlx::query(
+            "UPDATE users SET signin_locked_at = $2
+             WHERE id = $1 AND signin_locked_at IS NULL",
+        )
+        .bind(id.as_uuid())
+        .bind(now)
+        .execute(&mut *tx)
+        .await?
+        .rows_affected();
+        if locked == 0 {
+            return Ok(false);
+        }
+        links::delete_for_user_query!(id, link.purpose)
+            .execute(&mut *tx)
+            .await?;
+        links::insert_query!(id, link, now)
+            .execute(&mut *tx)
+            .await?;
+        outbox::insert_query!(mail, now).execute(&mut *tx).await?;
+        tx.commit().await?;
+        Ok(true)
+    })
 }
 
 pub async fn set_active(

@@ -79,6 +79,7 @@ async fn migrations_create_the_specified_columns(engine: Engine) {
             ("updated_at", false),
             ("email_verified", false),
             ("locale", false),
+            ("signin_locked_at", true),
         ])
     );
     assert_eq!(
