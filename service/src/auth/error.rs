@@ -24,6 +24,9 @@ pub enum AuthError {
     InvalidToken(&'static str),
     #[error("{0}")]
     TokenExpired(&'static str),
+    /// Deactivating this account would leave no active admin.
+    #[error("This is the only active admin account; the service must keep one")]
+    LastAdmin,
     #[error("Too many sign-in attempts; try again in {retry_after_seconds} seconds")]
     RateLimited { retry_after_seconds: u64 },
     #[error("Internal server error")]
@@ -52,6 +55,7 @@ impl AuthError {
             Self::Conflict { .. } => "CONFLICT",
             Self::InvalidToken(_) => "INVALID_TOKEN",
             Self::TokenExpired(_) => "TOKEN_EXPIRED",
+            Self::LastAdmin => "LAST_ADMIN",
             Self::RateLimited { .. } => "RATE_LIMITED",
             Self::Internal(_) => "INTERNAL_SERVER_ERROR",
         }

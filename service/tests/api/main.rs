@@ -5,6 +5,7 @@
 #[macro_use]
 mod helpers;
 
+mod admins;
 mod architecture;
 mod auth_api;
 mod faults;
