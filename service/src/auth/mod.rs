@@ -4,6 +4,7 @@
 
 mod error;
 pub mod password;
+pub mod sweeper;
 mod throttle;
 pub mod tokens;
 

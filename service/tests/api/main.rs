@@ -18,3 +18,4 @@ mod profile;
 mod sessions;
 mod smtp;
 mod storage_schema;
+mod sweep;
