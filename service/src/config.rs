@@ -181,6 +181,24 @@ pub struct Config {
     #[arg(long, env = "EMAIL_VERIFICATION_TTL_HOURS", default_value_t = 24,
           value_parser = clap::value_parser!(u32).range(1..=168))]
     pub email_verification_ttl_hours: u32,
+
+    /// How often stale rows are swept: expired sessions and their rotated
+    /// refresh tokens, throttle windows that are over, expired links, and
+    /// finished mail past MAIL_RETENTION_DAYS. 0 turns the sweep off.
+    #[arg(long, env = "SWEEP_INTERVAL_SECONDS", default_value_t = 600)]
+    pub sweep_interval_seconds: u32,
+
+    /// Most rows one sweeping statement deletes; a sweep repeats it until
+    /// fewer are left, so no statement holds locks for long.
+    #[arg(long, env = "SWEEP_BATCH_SIZE", default_value_t = 1000,
+          value_parser = clap::value_parser!(u32).range(1..=100_000))]
+    pub sweep_batch_size: u32,
+
+    /// How long sent and failed mail stays in the outbox (sent mail keeps
+    /// only its envelope: recipient, subject, kind, times).
+    #[arg(long, env = "MAIL_RETENTION_DAYS", default_value_t = 30,
+          value_parser = clap::value_parser!(u32).range(1..=3650))]
+    pub mail_retention_days: u32,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -239,6 +257,12 @@ impl Config {
 
     pub fn email_verification_ttl(&self) -> Duration {
         Duration::hours(self.email_verification_ttl_hours.into())
+    }
+
+    /// How often to sweep; `None` when the sweep is off.
+    pub fn sweep_interval(&self) -> Option<std::time::Duration> {
+        let seconds = self.sweep_interval_seconds;
+        (seconds > 0).then(|| std::time::Duration::from_secs(seconds.into()))
     }
 
     /// Where to listen. With the built-in development key (which anyone who
@@ -353,6 +377,19 @@ mod tests {
         ));
         let keyed = config(&["--bind-addr", "0.0.0.0:8000", "--secret-key", "a-key"]);
         assert!(keyed.listen_addr().is_ok());
+    }
+
+    #[test]
+    fn a_zero_sweep_interval_turns_the_sweep_off() {
+        assert_eq!(
+            config(&[]).sweep_interval(),
+            Some(std::time::Duration::from_secs(600))
+        );
+        assert_eq!(
+            config(&["--sweep-interval-seconds", "0"]).sweep_interval(),
+            None
+        );
+        assert!(Cli::try_parse_from(["service", "--sweep-batch-size", "0"]).is_err());
     }
 
     #[test]

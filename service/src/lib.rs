@@ -15,6 +15,7 @@ pub mod storage;
 pub mod telemetry;
 
 use auth::Auth;
+use auth::sweeper::Sweeper;
 use config::Config;
 use domain::Clock;
 use mail::{Doorbell, Postman, Transport};
@@ -33,6 +34,8 @@ pub struct App {
     pub auth: Auth,
     /// The outbox's worker; `serve` runs it beside the server.
     pub postman: Postman,
+    /// Deletes stale rows every `SWEEP_INTERVAL_SECONDS`; `serve` runs it too.
+    pub sweeper: Sweeper,
 }
 
 impl App {
@@ -41,6 +44,7 @@ impl App {
         database.migrate_when_reachable(STARTUP_PATIENCE).await?;
         let doorbell = Doorbell::default();
         let auth = Auth::new(database.clone(), config, clock.clone(), doorbell.clone())?;
+        let sweeper = Sweeper::new(database.clone(), config, clock.clone());
         let postman = Postman::new(
             database.clone(),
             Transport::from_config(config)?,
@@ -61,6 +65,7 @@ impl App {
             database,
             auth,
             postman,
+            sweeper,
         })
     }
 }

@@ -77,13 +77,18 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
                 database = app.database.engine(),
                 playground = config.playground_enabled(),
                 mail = ?config.mail_delivery()?,
+                sweep_every = ?config.sweep_interval(),
                 "listening"
             );
             // Mail claimed but unsent when the process stops is sent by
             // another worker once its claim lapses.
             let postman = tokio::spawn(app.postman.run());
+            // A sweep cut short leaves the rest for the next round, here or
+            // on another replica.
+            let sweeper = tokio::spawn(app.sweeper.run());
             http::serve(listener, app.router, shutdown_signal()).await?;
             postman.abort();
+            sweeper.abort();
             app.database.close().await;
             tracing::info!("stopped");
         }

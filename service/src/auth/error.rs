@@ -24,6 +24,9 @@ pub enum AuthError {
     InvalidToken(&'static str),
     #[error("{0}")]
     TokenExpired(&'static str),
+    /// Deactivating this account would leave no active admin.
+    #[error("This is the only active admin account; the service must keep one")]
+    LastAdmin,
     #[error("Too many attempts; try again in {retry_after_seconds} seconds")]
     RateLimited { retry_after_seconds: u64 },
     /// Password sign-in is locked until the owner follows the unlock link
@@ -59,6 +62,7 @@ impl AuthError {
             Self::Conflict { .. } => "CONFLICT",
             Self::InvalidToken(_) => "INVALID_TOKEN",
             Self::TokenExpired(_) => "TOKEN_EXPIRED",
+            Self::LastAdmin => "LAST_ADMIN",
             Self::RateLimited { .. } => "RATE_LIMITED",
             Self::SignInLocked => "SIGN_IN_LOCKED",
             Self::Internal(_) => "INTERNAL_SERVER_ERROR",

@@ -4,6 +4,7 @@
 
 mod error;
 pub mod password;
+pub mod sweeper;
 mod throttle;
 pub mod tokens;
 
@@ -25,7 +26,7 @@ use crate::mail::{Composer, Doorbell};
 use crate::storage::Database;
 use crate::storage::links;
 use crate::storage::sessions::{self, NewSession};
-use crate::storage::users::{self, Lookup, NewPassword, NewUser, Welcome};
+use crate::storage::users::{self, ActiveChange, Lookup, NewPassword, NewUser, Welcome};
 
 /// A signed-in user with a fresh pair of tokens.
 pub struct Authenticated {
@@ -532,7 +533,7 @@ impl Auth {
     }
 
     /// Activates or deactivates an account; deactivation ends its sessions,
-    /// so its tokens stop working at once.
+    /// so its tokens stop working at once. The last active admin stays.
     pub async fn set_user_active(
         &self,
         actor: &User,
@@ -545,14 +546,11 @@ impl Auth {
                 "You cannot deactivate your own account",
             ));
         }
-        let now = self.now();
-        let user = users::set_active(&self.db, user_id, active, now)
-            .await?
-            .ok_or_else(|| AuthError::bad_input("id", "No user with this id"))?;
-        if !active {
-            sessions::delete_for_user(&self.db, user_id, None, now).await?;
+        match users::set_active(&self.db, user_id, active, self.now()).await? {
+            ActiveChange::Done(user) => Ok(user),
+            ActiveChange::NoSuchUser => Err(AuthError::bad_input("id", "No user with this id")),
+            ActiveChange::LastAdmin => Err(AuthError::LastAdmin),
         }
-        Ok(user)
     }
 
     /// Creates the first admin, or reports the one already there. An existing

@@ -18,6 +18,9 @@ use super::{AuthError, tokens};
 use crate::config::Config;
 use crate::storage::{Database, throttle};
 
+/// The window of the limits counted per hour.
+const HOUR: Duration = Duration::hours(1);
+
 /// How many of something a key may do in a window.
 #[derive(Clone, Copy, Debug)]
 struct Limit {
@@ -84,7 +87,7 @@ pub enum PasswordCheck {
 impl Throttle {
     pub fn new(db: Database, config: &Config) -> Self {
         let window = Duration::seconds(config.login_window_seconds.into());
-        let hour = Duration::hours(1);
+        let hour = HOUR;
         Self {
             db,
             account_address: Limit::new(
@@ -106,6 +109,12 @@ impl Throttle {
                 hour,
             ),
         }
+    }
+
+    /// The longest window of any limit: a row whose window started longer
+    /// ago counts for nothing (the next attempt starts it over).
+    pub fn longest_window(config: &Config) -> Duration {
+        Duration::seconds(config.login_window_seconds.into()).max(HOUR)
     }
 
     /// Counts a sign-in attempt against the client's address, then against

@@ -171,7 +171,8 @@ impl Mutation {
     }
 
     /// Activates or deactivates an account. Deactivation ends all of its
-    /// sessions at once. Admins only.
+    /// sessions at once. Admins only; the last active admin cannot be
+    /// deactivated (`LAST_ADMIN`).
     #[graphql(guard = "RoleGuard(Role::Admin)")]
     async fn set_user_active(
         &self,

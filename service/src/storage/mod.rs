@@ -10,6 +10,7 @@ mod error;
 pub mod links;
 pub mod outbox;
 pub mod sessions;
+pub mod sweep;
 pub mod throttle;
 pub mod users;
 

@@ -397,21 +397,73 @@ pub async fn lock_sign_in(
     })
 }
 
+/// What [`set_active`] did.
+pub enum ActiveChange {
+    Done(User),
+    NoSuchUser,
+    /// Refused: the account is the last active admin, and deactivating it
+    /// would leave nobody able to administer the service.
+    LastAdmin,
+}
+
+/// Activates or deactivates an account; deactivating it ends its sessions
+/// in the same transaction. The last active admin is never deactivated, even
+/// by two admins deactivating each other at the same moment: the `UPDATE`
+/// ends an active admin only while another remains. A role change, when one
+/// is added, belongs under the same lock and the same condition.
 pub async fn set_active(
     db: &Database,
     id: UserId,
     active: bool,
     now: DateTime<Utc>,
-) -> Result<Option<User>, StorageError> {
-    let row = with_writer!(db, |pool| {
-        sqlx::query_as::<_, UserRow>(
-            "UPDATE users SET is_active = $2, updated_at = $3 WHERE id = $1 RETURNING *",
+) -> Result<ActiveChange, StorageError> {
+    with_writer!(db, |pool| {
+        let mut tx = pool.begin().await?;
+        // Under READ COMMITTED, two transactions each ending one of two admins
+        // would both count two and both succeed. Locking the active admins'
+        // rows first makes the second wait for the first to commit, and its
+        // count (a new snapshot) then sees one. NO KEY UPDATE is the lock the
+        // UPDATE takes anyway: it does not hold up sign-ins, whose new
+        // session only needs the user's key. SQLite needs nothing: its one
+        // writer runs these transactions one after another.
+        if matches!(db, Database::Postgres(_)) {
+            sqlx::query(
+                "SELECT id FROM users WHERE role = 'admin' AND is_active
+                 ORDER BY id FOR NO KEY UPDATE",
+            )
+            .execute(&mut *tx)
+            .await?;
+        }
+        let updated = sqlx::query_as::<_, UserRow>(
+            "UPDATE users SET is_active = $2, updated_at = $3
+             WHERE id = $1
+               AND (NOT (role = 'admin' AND is_active AND NOT $2)
+                    OR (SELECT count(*) FROM users WHERE role = 'admin' AND is_active) > 1)
+             RETURNING *",
         )
         .bind(id.as_uuid())
         .bind(active)
         .bind(now)
-        .fetch_optional(pool)
-        .await
-    })?;
-    Ok(row.map(User::from))
+        .fetch_optional(&mut *tx)
+        .await?;
+        let Some(user) = updated else {
+            let exists: bool =
+                sqlx::query_scalar("SELECT EXISTS (SELECT 1 FROM users WHERE id = $1)")
+                    .bind(id.as_uuid())
+                    .fetch_one(&mut *tx)
+                    .await?;
+            return Ok(if exists {
+                ActiveChange::LastAdmin
+            } else {
+                ActiveChange::NoSuchUser
+            });
+        };
+        if !active {
+            sessions::delete_for_user_query!(id, None::<SessionId>)
+                .fetch_all(&mut *tx)
+                .await?;
+        }
+        tx.commit().await?;
+        Ok(ActiveChange::Done(User::from(user)))
+    })
 }

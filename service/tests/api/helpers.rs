@@ -100,6 +100,10 @@ pub fn test_config() -> Config {
         mail_outbox_dir: PathBuf::from("data/outbox"),
         password_reset_ttl_minutes: 30,
         email_verification_ttl_hours: 24,
+        // No test runs the sweeper's loop; they sweep by hand (`sweep`).
+        sweep_interval_seconds: 600,
+        sweep_batch_size: 1000,
+        mail_retention_days: 30,
     }
 }
 
@@ -125,6 +129,8 @@ pub struct TestApp {
     pub config: Config,
     /// The outbox's worker, which tests run by hand (`deliver_mail`).
     pub postman: service::mail::Postman,
+    /// The sweep of stale rows, which tests run by hand (`sweep`).
+    pub sweeper: service::auth::sweeper::Sweeper,
     _database: std::sync::Arc<TestDatabase>,
 }
 
@@ -171,6 +177,7 @@ impl TestApp {
             db: app.database,
             auth: app.auth,
             postman: app.postman,
+            sweeper: app.sweeper,
             clock,
             config,
             _database: database,
@@ -183,6 +190,15 @@ impl TestApp {
             .deliver_due()
             .await
             .expect("the outbox is readable")
+    }
+
+    /// One round of the sweep, at the service's time.
+    pub async fn sweep(&self) -> service::auth::sweeper::Swept {
+        self.sweeper
+            .sweep_once(self.clock.now())
+            .await
+            .expect("the sweep runs")
+            .expect("no other replica is sweeping")
     }
 
     /// The messages queued for `to` (sent ones have lost their bodies), as

@@ -6,6 +6,7 @@
 mod helpers;
 
 mod abuse;
+mod admins;
 mod architecture;
 mod auth_api;
 mod faults;
@@ -18,3 +19,4 @@ mod profile;
 mod sessions;
 mod smtp;
 mod storage_schema;
+mod sweep;

@@ -183,6 +183,7 @@ async fn migrations_create_the_specified_columns(engine: Engine) {
             "ix_email_tokens_user",
             "ix_login_throttle_window_start",
             "ix_mail_outbox_due",
+            "ix_mail_outbox_finished",
             "ix_retired_refresh_tokens_session_id",
             "ix_sessions_refresh_token_hash",
             "ix_sessions_user_id",
