@@ -13,6 +13,7 @@ mod hardening;
 mod http_surface;
 mod load;
 mod mail;
+mod passwords;
 mod profile;
 mod sessions;
 mod smtp;
