@@ -68,6 +68,7 @@ impl PasswordHasher {
             .cloned()
     }
 
+    /// A hash in the current format, at `BCRYPT_COST`.
     pub async fn hash(&self, password: &Password) -> Result<PasswordHash, AuthError> {
         let (cost, password) = (self.cost, password.clone());
         let mut salt = [0u8; 16];
@@ -149,6 +150,7 @@ impl<'a> Scheme<'a> {
         if let Some(rest) = hash.strip_prefix(PREFIX) {
             let (cost, rest) = rest.split_once('$')?;
             let (salt, digest) = rest.split_once('$')?;
+            // passlib writes the cost without a leading zero, and refuses one.
             let cost = cost.parse().ok().filter(|_| !cost.starts_with('0'))?;
             return (salt.len() == 22 && digest.len() == 31).then_some(Self::BcryptSha256 {
                 cost,

@@ -12,9 +12,9 @@ const PRODUCT_NAME: &str = "Vitals";
 /// `FIRST_ADMIN_PASSWORD` in `.env.example`: known to everyone who has read
 /// the repository, so `seed-admin` refuses it whatever its strength.
 pub const EXAMPLE_ADMIN_PASSWORD: &str = "change-this-admin-password";
-/// zxcvbn's work grows faster than the password's length; past this many
-/// characters it learns nothing new (the crate stops at 100 too), and a
-/// password that is weak in its first 100 characters is weak.
+/// zxcvbn's work grows faster than the password's length, so it judges this
+/// many characters and no more (the crate stops at 100 too): that is room
+/// enough for a strong password, and a 256-character one costs no more.
 const STRENGTH_CHECKED_CHARS: usize = 100;
 /// Of zxcvbn's 0 to 4: "safely unguessable" (at least 10^10 guesses), what
 /// its authors recommend as the lowest score to accept.
