@@ -15,7 +15,7 @@ use sqlx::{AssertSqlSafe, Connection, Executor, PgConnection};
 use uuid::Uuid;
 
 /// The password of every account the bench creates.
-pub const PASSWORD: &str = "bench password 1234";
+pub const PASSWORD: &str = "bench horse staple kettle";
 const OWNER_EMAIL: &str = "owner@bench.example";
 
 pub enum Engine {

@@ -6,7 +6,7 @@ function init(args)
   run = os.getenv("RUN_ID")
 end
 
-local mutation = "mutation($e: String!, $u: String!) { register(input: {email: $e, username: $u, password: \\\"bench password 1234\\\"}) { accessToken } }"
+local mutation = "mutation($e: String!, $u: String!) { register(input: {email: $e, username: $u, password: \\\"bench horse staple kettle\\\"}) { accessToken } }"
 
 function request()
   n = n + 1

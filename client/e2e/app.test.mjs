@@ -18,7 +18,7 @@ import { linkIn, psql, root, startStack } from './stack.mjs';
 const serviceBin = process.env.SERVICE_BIN ?? join(root, 'target', 'debug', 'service');
 const screenshots = process.env.SCREENSHOT_DIR ?? join(root, 'target', 'screenshots');
 const password = 'correct horse battery';
-const admin = { email: 'admin@e2e.example', username: 'admin', password: 'admin password for e2e' };
+const admin = { email: 'admin@e2e.example', username: 'admin', password: 'e2e operator keeps the keys' };
 // Fluent wraps arguments in Unicode isolation marks.
 const plain = (text) => text.replace(/[\u2068\u2069]/g, '');
 const sleep = (ms) => new Promise((r) => setTimeout(r, ms));

@@ -103,7 +103,9 @@ impl ApiError {
             Self::BadInput { field } => match field.as_deref() {
                 Some("email") => "error-email-invalid",
                 Some("username") => "error-username-chars",
-                Some("password" | "newPassword") => "error-password-rules",
+                // The form checked the length already: what the service
+                // refuses is a password that is easy to guess.
+                Some("password" | "newPassword") => "error-password-weak",
                 Some("fullName") => "error-full-name",
                 _ => "error-bad-input",
             },
@@ -428,6 +430,9 @@ mod tests {
             ApiError::RateLimited
         );
         assert_eq!(ApiError::from_code("SOMETHING_NEW", None), ApiError::Server);
+        let weak = ApiError::from_code("BAD_USER_INPUT", Some("newPassword".into()));
+        assert_eq!(weak.message_id(), "error-password-weak");
+        assert_eq!(weak.field(), Some("newPassword"));
         assert_eq!(
             ApiError::from_code("SIGN_IN_LOCKED", None).message_id(),
             "error-sign-in-locked"

@@ -1,8 +1,9 @@
 //! The account forms' rules, as the service enforces them, so that people
 //! see a problem before they submit. Each error is a Fluent message id.
 
-/// bcrypt's limit, which the service enforces: longer passwords are refused.
-pub const MAX_PASSWORD_BYTES: usize = 72;
+/// The service's limit. It counts after Unicode NFKC normalisation, which
+/// seldom changes the count; the service has the last word.
+pub const MAX_PASSWORD_CHARS: usize = 256;
 pub const MIN_PASSWORD_CHARS: usize = 8;
 const MAX_FULL_NAME_CHARS: usize = 255;
 
@@ -44,7 +45,7 @@ pub fn full_name(value: &str) -> Option<&'static str> {
 pub fn new_password(value: &str) -> Option<&'static str> {
     if value.chars().count() < MIN_PASSWORD_CHARS {
         Some("error-password-short")
-    } else if value.len() > MAX_PASSWORD_BYTES {
+    } else if value.chars().count() > MAX_PASSWORD_CHARS {
         Some("error-password-long")
     } else {
         None
@@ -58,7 +59,7 @@ pub fn password_confirmation(password: &str, confirmation: &str) -> Option<&'sta
 pub fn required_password(value: &str) -> Option<&'static str> {
     if value.is_empty() {
         Some("error-password-required")
-    } else if value.len() > MAX_PASSWORD_BYTES {
+    } else if value.chars().count() > MAX_PASSWORD_CHARS {
         Some("error-password-long")
     } else {
         None
@@ -103,14 +104,18 @@ mod tests {
     }
 
     #[test]
-    fn passwords_between_8_characters_and_72_bytes() {
+    fn passwords_of_8_to_256_characters() {
         assert_eq!(new_password("1234567"), Some("error-password-short"));
         assert_eq!(new_password("12345678"), None);
-        assert_eq!(new_password(&"x".repeat(72)), None);
-        assert_eq!(new_password(&"x".repeat(73)), Some("error-password-long"));
-        // 25 Cyrillic letters are 50 bytes; 37 are 74.
-        assert_eq!(new_password(&"ж".repeat(25)), None);
-        assert_eq!(new_password(&"ж".repeat(37)), Some("error-password-long"));
+        assert_eq!(new_password(&"x".repeat(256)), None);
+        assert_eq!(new_password(&"x".repeat(257)), Some("error-password-long"));
+        // Characters, not bytes: 256 Cyrillic letters are 512 bytes.
+        assert_eq!(new_password(&"ж".repeat(256)), None);
+        assert_eq!(new_password(&"ж".repeat(257)), Some("error-password-long"));
+        assert_eq!(
+            required_password(&"ж".repeat(257)),
+            Some("error-password-long")
+        );
         assert_eq!(
             password_confirmation("a", "b"),
             Some("error-password-mismatch")

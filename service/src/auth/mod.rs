@@ -19,8 +19,9 @@ use tokens::TokenKeys;
 
 use crate::config::Config;
 use crate::domain::{
-    ClientInfo, Clock, Email, LinkPurpose, NewAccount, NewLink, Page, Password, PasswordChange,
-    PasswordHash, ProfileUpdate, Role, SessionId, SessionInfo, SignIn, User, UserId,
+    ClientInfo, Clock, EXAMPLE_ADMIN_PASSWORD, Email, LinkPurpose, NewAccount, NewLink, Page,
+    Password, PasswordChange, PasswordHash, ProfileUpdate, Role, SessionId, SessionInfo, SignIn,
+    User, UserId,
 };
 use crate::mail::{Composer, Doorbell};
 use crate::storage::Database;
@@ -177,11 +178,12 @@ impl Auth {
         if !self.passwords.verify(&password, hash).await? {
             return Err(AuthError::InvalidCredentials);
         }
-        let (user, _) = found.ok_or(AuthError::InvalidCredentials)?;
+        let (user, stored) = found.ok_or(AuthError::InvalidCredentials)?;
         self.throttle.signed_in(email.as_str(), address).await?;
         if !user.is_active {
             return Err(AuthError::Forbidden("This account has been deactivated"));
         }
+        self.upgrade_hash(user.id, &password, &stored).await;
         let now = self.now();
         sessions::delete_expired_for_user(&self.db, user.id, now).await?;
         let lifetime = if remember_me {
@@ -199,6 +201,26 @@ impl Auth {
             self.doorbell.ring();
         }
         pending.signed_in(&self.keys, user, signed_in.session, now)
+    }
+
+    /// Replaces a hash that just verified but is outdated (plain bcrypt from
+    /// before, or another cost than `BCRYPT_COST`) with one in the current
+    /// format, now that the password is at hand: once per account, paid
+    /// for by that one sign-in. Only if the stored hash is still the one
+    /// verified, so a password changed meanwhile stays changed. A failure
+    /// is logged; the sign-in goes on with the old hash.
+    async fn upgrade_hash(&self, user: UserId, password: &Password, verified: &PasswordHash) {
+        if !self.passwords.is_outdated(verified) {
+            return;
+        }
+        let upgraded = async {
+            let hash = self.passwords.hash(password).await?;
+            users::replace_hash(&self.db, user, verified, &hash, self.now()).await?;
+            Ok::<_, AuthError>(())
+        };
+        if let Err(err) = upgraded.await {
+            tracing::warn!(%user, error = %err, "could not upgrade an outdated password hash");
+        }
     }
 
     /// Trades a refresh token for a new pair. The old token dies in the same
@@ -303,13 +325,15 @@ impl Auth {
     /// Replaces the caller's password, given the current one, and ends every
     /// other session of theirs (someone who knew the old password may hold
     /// one). A wrong current password counts against signing in, like a
-    /// wrong password at the sign-in form.
+    /// wrong password at the sign-in form; a weak new one is refused first,
+    /// costing neither an attempt nor a hash.
     pub async fn change_password(
         &self,
         caller: &Caller,
         change: PasswordChange,
         client: &ClientInfo,
     ) -> Result<(), AuthError> {
+        check_new_password(&change.new, &caller.user)?;
         let (account, address) = (caller.user.email.as_str(), client.ip_address());
         self.throttle.sign_in(account, address, self.now()).await?;
         let found = users::find_with_hash(&self.db, Lookup::Id(caller.user.id)).await?;
@@ -381,6 +405,8 @@ impl Auth {
     pub async fn reset_password(&self, token: &str, password: Password) -> Result<(), AuthError> {
         let hashed = link_token_hash(token)?;
         let link = self.live_link(&hashed, LinkPurpose::ResetPassword).await?;
+        // A weak password leaves the link usable for a better one.
+        check_new_password(&password, &link.user)?;
         let hash = self.passwords.hash(&password).await?;
         let now = self.now();
         let new = NewPassword {
@@ -557,6 +583,12 @@ impl Auth {
     /// non-admin account with the email is never promoted: anyone could have
     /// registered it before the operator ran this.
     pub async fn seed_admin(&self, account: NewAccount) -> Result<SeedOutcome, AuthError> {
+        if account.password.expose() == EXAMPLE_ADMIN_PASSWORD {
+            return Err(AuthError::bad_input(
+                "password",
+                "FIRST_ADMIN_PASSWORD is still the example from .env.example; choose one of your own",
+            ));
+        }
         let existing = users::find_with_hash(&self.db, Lookup::Email(&account.email)).await?;
         if let Some((user, _)) = existing {
             return match user.role {
@@ -571,6 +603,14 @@ impl Auth {
         let created = users::insert(&self.db, &admin, self.now()).await?;
         Ok(SeedOutcome::Created(created))
     }
+}
+
+/// A new password for an existing account (`newPassword` of
+/// `changePassword` and `resetPassword`) must be strong for its owner.
+fn check_new_password(password: &Password, owner: &User) -> Result<(), AuthError> {
+    password
+        .check_strength(&[&owner.email, &owner.username])
+        .map_err(|err| err.on("newPassword").into())
 }
 
 /// What a link token is stored as; junk is refused without a query.

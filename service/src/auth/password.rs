@@ -1,9 +1,21 @@
 //! bcrypt hashing, off the async runtime, one hash per core at a time, at a
 //! lower CPU priority than everything else the service does.
+//!
+//! Hashes are passlib's `bcrypt_sha256` (version 2), so that every character
+//! of a long password counts (bcrypt alone reads 72 bytes: 36 Cyrillic
+//! letters) and accounts move over from Python apps as they are:
+//! `$bcrypt-sha256$v=2,t=2b,r=<cost>$<salt>$<digest>`, where salt and digest
+//! are those of a `$2b$` bcrypt hash of
+//! base64(HMAC-SHA256(key = the salt as written, message = the password)).
+//! Plain bcrypt hashes from before still verify, and are replaced at the
+//! next sign-in ([`PasswordHasher::is_outdated`]).
 
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
 
+use base64::Engine as _;
+use hmac::{Hmac, Mac};
+use sha2::Sha256;
 use tokio::sync::{OnceCell, mpsc, oneshot};
 
 use super::AuthError;
@@ -60,14 +72,13 @@ impl PasswordHasher {
             .cloned()
     }
 
-    // `Password` holds at most 72 bytes, all of which bcrypt reads. (The
-    // crate's `non_truncating_*` variants count the C-style NUL terminator
-    // too and would refuse a 72-byte password, although only the terminator
-    // is dropped from it.)
+    /// A hash in the current format, at `BCRYPT_COST`.
     pub async fn hash(&self, password: &Password) -> Result<PasswordHash, AuthError> {
         let (cost, password) = (self.cost, password.clone());
+        let mut salt = [0u8; 16];
+        getrandom::fill(&mut salt).map_err(|err| AuthError::internal(err.to_string()))?;
         let hash = self
-            .blocking(move || bcrypt::hash(password.expose(), cost))
+            .blocking(move || bcrypt_sha256(password.expose(), cost, salt))
             .await?;
         Ok(PasswordHash::new(hash))
     }
@@ -85,15 +96,20 @@ impl PasswordHasher {
             None => self.dummy_hash().await?,
         };
         let password = password.clone();
-        let matches = self
-            .blocking(move || bcrypt::verify(password.expose(), &hash))
-            .await?;
+        let matches = self.blocking(move || verify(&password, &hash)).await?;
         Ok(known && matches)
     }
 
     /// How many hashes and checks have run, the dummy one included.
     pub fn runs(&self) -> u64 {
         self.runs.load(Ordering::Relaxed)
+    }
+
+    /// Whether a hash that just verified should be replaced: a plain bcrypt
+    /// hash from before the current format, or one at another cost than
+    /// `BCRYPT_COST` (set higher since, or lower).
+    pub fn is_outdated(&self, hash: &PasswordHash) -> bool {
+        !matches!(Scheme::of(hash.as_str()), Some(Scheme::BcryptSha256 { cost, .. }) if cost == self.cost)
     }
 
     async fn blocking<T: Send + 'static>(
@@ -117,6 +133,84 @@ impl PasswordHasher {
             .await
             .map_err(AuthError::internal)?
             .map_err(AuthError::internal)
+    }
+}
+
+const PREFIX: &str = "$bcrypt-sha256$v=2,t=2b,r=";
+
+/// bcrypt's own base64 alphabet, which its salts are written in.
+const BCRYPT_BASE64: base64::engine::GeneralPurpose = base64::engine::GeneralPurpose::new(
+    &base64::alphabet::BCRYPT,
+    base64::engine::general_purpose::NO_PAD,
+);
+
+/// The kinds of hash `users.hashed_password` may hold.
+enum Scheme<'a> {
+    BcryptSha256 {
+        cost: u32,
+        salt: &'a str,
+        digest: &'a str,
+    },
+    /// `$2a$`, `$2b$` or `$2y$`: made from the password as typed, before
+    /// normalisation, of at most 72 bytes.
+    Bcrypt,
+}
+
+impl<'a> Scheme<'a> {
+    fn of(hash: &'a str) -> Option<Self> {
+        if let Some(rest) = hash.strip_prefix(PREFIX) {
+            let (cost, rest) = rest.split_once('$')?;
+            let (salt, digest) = rest.split_once('$')?;
+            // passlib writes the cost without a leading zero, and refuses one.
+            let cost = cost.parse().ok().filter(|_| !cost.starts_with('0'))?;
+            return (salt.len() == 22 && digest.len() == 31).then_some(Self::BcryptSha256 {
+                cost,
+                salt,
+                digest,
+            });
+        }
+        ["$2a$", "$2b$", "$2y$"]
+            .iter()
+            .any(|prefix| hash.starts_with(prefix))
+            .then_some(Self::Bcrypt)
+    }
+}
+
+/// What bcrypt is given: 44 bytes of base64, whatever the password's length.
+fn prehash(password: &str, salt: &str) -> String {
+    let mut mac = Hmac::<Sha256>::new_from_slice(salt.as_bytes()).expect("HMAC takes any key");
+    mac.update(password.as_bytes());
+    base64::engine::general_purpose::STANDARD.encode(mac.finalize().into_bytes())
+}
+
+fn bcrypt_sha256(
+    password: &str,
+    cost: u32,
+    raw_salt: [u8; 16],
+) -> Result<String, bcrypt::BcryptError> {
+    let salt = BCRYPT_BASE64.encode(raw_salt);
+    let plain = bcrypt::hash_with_salt(prehash(password, &salt), cost, raw_salt)?
+        .format_for_version(bcrypt::Version::TwoB);
+    // `$2b$NN$` then 22 characters of salt (the same), then the digest.
+    let digest = &plain[7 + 22..];
+    Ok(format!("{PREFIX}{cost}${salt}${digest}"))
+}
+
+/// One HMAC and one bcrypt for the current format; one bcrypt for a hash
+/// from before it.
+fn verify(password: &Password, hash: &str) -> Result<bool, bcrypt::BcryptError> {
+    match Scheme::of(hash) {
+        Some(Scheme::BcryptSha256 { cost, salt, digest }) => bcrypt::verify(
+            prehash(password.expose(), salt),
+            &format!("$2b${cost:02}${salt}{digest}"),
+        ),
+        // Such hashes were made from at most 72 bytes, and bcrypt would
+        // drop the rest of a longer password: it cannot be the one.
+        Some(Scheme::Bcrypt) if password.expose_as_typed().len() > 72 => Ok(false),
+        Some(Scheme::Bcrypt) => bcrypt::verify(password.expose_as_typed(), hash),
+        None => Err(bcrypt::BcryptError::InvalidHash(
+            "neither bcrypt_sha256 nor bcrypt",
+        )),
     }
 }
 
@@ -164,30 +258,154 @@ fn lower_priority() {
 mod tests {
     use super::*;
 
-    #[tokio::test]
-    async fn hashes_verify_and_unknown_accounts_never_match() {
-        let hasher = PasswordHasher::new(4);
-        let right = Password::parse("correct horse".into()).unwrap();
-        let wrong = Password::parse("battery staple".into()).unwrap();
-        let hash = hasher.hash(&right).await.unwrap();
-        assert!(hash.as_str().starts_with("$2b$04$"));
-        assert!(hasher.verify(&right, Some(&hash)).await.unwrap());
-        assert!(!hasher.verify(&wrong, Some(&hash)).await.unwrap());
-        // The dummy password itself must not log in to a missing account.
-        let dummy = Password::parse("dummy password for unknown users".into()).unwrap();
-        assert!(!hasher.verify(&dummy, None).await.unwrap());
+    /// The pangram three times over, cut at 128 characters (230 bytes).
+    fn cyrillic_128() -> String {
+        "Съешь же ещё этих мягких французских булок, да выпей чаю! "
+            .repeat(3)
+            .chars()
+            .take(128)
+            .collect()
+    }
+
+    fn password(raw: &str) -> Password {
+        Password::parse(raw.into()).unwrap()
     }
 
     #[tokio::test]
-    async fn every_byte_of_a_72_byte_password_counts() {
+    async fn hashes_verify_and_unknown_accounts_never_match() {
         let hasher = PasswordHasher::new(4);
-        let long = "a".repeat(71);
-        let hash = hasher
-            .hash(&Password::parse(format!("{long}b")).unwrap())
-            .await
-            .unwrap();
-        let other_last_byte = Password::parse(format!("{long}c")).unwrap();
-        assert!(!hasher.verify(&other_last_byte, Some(&hash)).await.unwrap());
+        let right = password("correct horse");
+        let wrong = password("battery staple");
+        let hash = hasher.hash(&right).await.unwrap();
+        assert!(hash.as_str().starts_with("$bcrypt-sha256$v=2,t=2b,r=4$"));
+        assert!(!hasher.is_outdated(&hash));
+        assert!(hasher.verify(&right, Some(&hash)).await.unwrap());
+        assert!(!hasher.verify(&wrong, Some(&hash)).await.unwrap());
+        // The dummy password itself must not log in to a missing account.
+        let dummy = password("dummy password for unknown users");
+        assert!(!hasher.verify(&dummy, None).await.unwrap());
+        assert!(hasher.dummy_hash().await.unwrap().starts_with(PREFIX));
+    }
+
+    /// Hashes made by passlib 1.7.4 (`bcrypt_sha256.using(rounds=..).hash`),
+    /// as a Python app would have stored them.
+    #[tokio::test]
+    async fn passlib_bcrypt_sha256_hashes_verify() {
+        let hasher = PasswordHasher::new(4);
+        let cyrillic = PasswordHash::new(
+            "$bcrypt-sha256$v=2,t=2b,r=4$Uwkpy1auK.KJ0EscGmwjIe$M11xoBYGpi/cxfjyBB5Qdq4KRMfWKLK"
+                .into(),
+        );
+        let long = PasswordHash::new(
+            "$bcrypt-sha256$v=2,t=2b,r=5$FbThXxy9RpmqaV/..qwIv.$4Uegkxj9WAOHPq5bbtiIaRxWPIBV6yW"
+                .into(),
+        );
+        let long_password: String = "correct horse battery staple "
+            .repeat(9)
+            .chars()
+            .take(256)
+            .collect();
+        assert!(
+            hasher
+                .verify(&password(&cyrillic_128()), Some(&cyrillic))
+                .await
+                .unwrap()
+        );
+        assert!(
+            hasher
+                .verify(&password(&long_password), Some(&long))
+                .await
+                .unwrap()
+        );
+        // The last character counts, far past bcrypt's 72 bytes.
+        let mut shorter = long_password.clone();
+        shorter.pop();
+        assert!(
+            !hasher
+                .verify(&password(&shorter), Some(&long))
+                .await
+                .unwrap()
+        );
+        assert!(!hasher.is_outdated(&cyrillic));
+        assert!(hasher.is_outdated(&long), "made at cost 5, not 4");
+    }
+
+    /// What passlib would compute, from the parts: so hashes made here
+    /// verify there too.
+    #[test]
+    fn the_format_is_passlibs() {
+        let salt = [7u8; 16];
+        let hash = bcrypt_sha256("пароль", 4, salt).unwrap();
+        let (config, digest) = hash.rsplit_once('$').unwrap();
+        let salt_text = config.rsplit_once('$').unwrap().1;
+        assert_eq!(config, format!("$bcrypt-sha256$v=2,t=2b,r=4${salt_text}"));
+        let plain = bcrypt::hash_with_salt(prehash("пароль", salt_text), 4, salt)
+            .unwrap()
+            .format_for_version(bcrypt::Version::TwoB);
+        assert_eq!(plain, format!("$2b$04${salt_text}{digest}"));
+        assert_eq!(prehash("пароль", salt_text).len(), 44);
+    }
+
+    #[tokio::test]
+    async fn passwords_sharing_their_first_72_bytes_differ() {
+        let hasher = PasswordHasher::new(4);
+        let long = cyrillic_128();
+        let hash = hasher.hash(&password(&long)).await.unwrap();
+        let prefix: String = long.chars().take(40).collect();
+        assert!(prefix.len() >= 72);
+        let other = format!("{prefix}{}", "x".repeat(60));
+        assert!(!hasher.verify(&password(&other), Some(&hash)).await.unwrap());
+        assert!(hasher.verify(&password(&long), Some(&hash)).await.unwrap());
+    }
+
+    /// Plain bcrypt hashes (these from Python's bcrypt) verify against the
+    /// password as typed, and are outdated.
+    #[tokio::test]
+    async fn plain_bcrypt_hashes_still_verify() {
+        let hasher = PasswordHasher::new(4);
+        let typed = password("пароль ёжика");
+        for prefix in ["$2b$", "$2a$", "$2y$"] {
+            let hash = PasswordHash::new(format!(
+                "{prefix}04$KBSASYKvimxfW7y97aaghOA1OSTdwX19EMYttyAWWmylVvo0vOgOe"
+            ));
+            assert!(
+                hasher.verify(&typed, Some(&hash)).await.unwrap(),
+                "{prefix}"
+            );
+            assert!(hasher.is_outdated(&hash));
+        }
+        // bcrypt would read only the first 72 bytes of a longer password.
+        let seventy_two = "a".repeat(72);
+        let hash = PasswordHash::new(bcrypt::hash(&seventy_two, 4).unwrap());
+        assert!(
+            hasher
+                .verify(&password(&seventy_two), Some(&hash))
+                .await
+                .unwrap()
+        );
+        let longer = password(&format!("{seventy_two}b"));
+        assert!(!hasher.verify(&longer, Some(&hash)).await.unwrap());
+    }
+
+    #[tokio::test]
+    async fn unknown_hash_formats_are_an_error_not_a_match() {
+        let hasher = PasswordHasher::new(4);
+        for junk in [
+            "",
+            "plain text",
+            "$bcrypt-sha256$2b,4$Uwkpy1auK.KJ0EscGmwjIe$M11xoBYGpi/cxfjyBB5Qdq4KRMfWKLK",
+            "$bcrypt-sha256$v=2,t=2b,r=04$Uwkpy1auK.KJ0EscGmwjIe$M11xoBYGpi/cxfjyBB5Qdq4KRMfWKLK",
+        ] {
+            let hash = PasswordHash::new(junk.into());
+            assert!(
+                hasher
+                    .verify(&password("correct horse"), Some(&hash))
+                    .await
+                    .is_err(),
+                "{junk}"
+            );
+            assert!(hasher.is_outdated(&hash));
+        }
     }
 
     /// The hashing threads exist and run at the lower priority.

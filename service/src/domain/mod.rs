@@ -12,8 +12,8 @@ mod session;
 mod user;
 
 pub use account::{
-    Email, FullName, MAX_PASSWORD_BYTES, NewAccount, Password, PasswordChange, PasswordHash,
-    SignIn, Username,
+    EXAMPLE_ADMIN_PASSWORD, Email, FullName, MAX_PASSWORD_CHARS, NewAccount, Password,
+    PasswordChange, PasswordHash, SignIn, Username,
 };
 pub use clock::Clock;
 pub use mail::{LinkPurpose, Mail, MailKind, NewLink};

@@ -55,7 +55,8 @@ impl Mutation {
 
     /// Replaces the caller's password. The current one must be right (a
     /// wrong one counts against signing in); the new one follows the
-    /// registration rules. Every other session of the caller ends.
+    /// registration rules, strength included. Every other session of the
+    /// caller ends.
     async fn change_password(
         &self,
         ctx: &Context<'_>,
@@ -91,7 +92,8 @@ impl Mutation {
 
     /// Sets a new password with the token of a reset link. Every session of
     /// the account ends, and its address counts as verified. A used or
-    /// replaced link is `INVALID_TOKEN`; an old one `TOKEN_EXPIRED`.
+    /// replaced link is `INVALID_TOKEN`; an old one `TOKEN_EXPIRED`; a weak
+    /// password `BAD_USER_INPUT`, and the link stays usable.
     async fn reset_password(
         &self,
         ctx: &Context<'_>,

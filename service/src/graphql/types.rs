@@ -13,8 +13,9 @@ pub struct RegisterInput {
     pub email: String,
     /// 3 to 50 letters, digits, `_`, `.` or `-`; unique regardless of case.
     pub username: String,
-    /// At least 8 characters and at most 72 bytes (bcrypt's limit; longer
-    /// passwords are refused, never truncated).
+    /// 8 to 256 characters, counted in Unicode NFKC; every one of them
+    /// counts. Refused if easy to guess: common, the product's name, or
+    /// containing the username or the email's local part.
     pub password: String,
     pub full_name: Option<String>,
     /// The language of the account's mail and pages: "en" (the default) or

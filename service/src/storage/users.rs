@@ -276,6 +276,32 @@ macro_rules! replace_password {
     }};
 }
 
+/// Stores a new hash of the same password (a newer format, another cost),
+/// if the stored one is still `old`: a password changed since it was read
+/// stays changed. False if it had changed.
+pub async fn replace_hash(
+    db: &Database,
+    id: UserId,
+    old: &PasswordHash,
+    new: &PasswordHash,
+    now: DateTime<Utc>,
+) -> Result<bool, StorageError> {
+    let replaced = with_writer!(db, |pool| {
+        sqlx::query(
+            "UPDATE users SET hashed_password = $3, updated_at = $4
+             WHERE id = $1 AND hashed_password = $2",
+        )
+        .bind(id.as_uuid())
+        .bind(old.as_str())
+        .bind(new.as_str())
+        .bind(now)
+        .execute(pool)
+        .await
+        .map(|done| done.rows_affected())
+    })?;
+    Ok(replaced == 1)
+}
+
 /// Replaces the password of a signed-in user who gave the current one.
 pub async fn set_password(
     db: &Database,

@@ -19,7 +19,6 @@ on_both_engines!(
     wrong_password_and_unknown_email_look_the_same,
     duplicate_email_or_username_is_a_conflict,
     invalid_input_is_refused_with_its_field,
-    passwords_over_72_bytes_are_refused,
     concurrent_refreshes_rotate_exactly_once,
     reused_refresh_token_revokes_the_session,
     admin_fields_need_the_admin_role,
@@ -324,40 +323,6 @@ async fn invalid_input_is_refused_with_its_field(engine: Engine) {
     );
     assert_eq!(app.count("users").await, 0);
     assert_eq!(app.count("sessions").await, 0);
-}
-
-async fn passwords_over_72_bytes_are_refused(engine: Engine) {
-    let app = TestApp::spawn(engine).await;
-    let too_long = "x".repeat(73);
-    let reply = app.register("ada@example.org", "ada", &too_long).await;
-    assert_eq!(
-        error_code(&reply),
-        ("BAD_USER_INPUT".into(), Some("password".into()))
-    );
-    assert!(
-        reply["errors"][0]["message"]
-            .as_str()
-            .unwrap()
-            .contains("72 bytes")
-    );
-    assert_eq!(app.count("users").await, 0);
-
-    // Exactly 72 bytes works, and every one of them counts.
-    let longest = format!("{}1", "x".repeat(71));
-    assert_no_errors(&app.register("ada@example.org", "ada", &longest).await);
-    assert_no_errors(&app.login("ada@example.org", &longest, false).await);
-    let last_byte_differs = format!("{}2", "x".repeat(71));
-    let reply = app
-        .login("ada@example.org", &last_byte_differs, false)
-        .await;
-    assert_eq!(error_code(&reply).0, "INVALID_CREDENTIALS");
-    let reply = app
-        .login("ada@example.org", &format!("{longest}x"), false)
-        .await;
-    assert_eq!(
-        error_code(&reply),
-        ("BAD_USER_INPUT".into(), Some("password".into()))
-    );
 }
 
 async fn concurrent_refreshes_rotate_exactly_once(engine: Engine) {

@@ -10,7 +10,8 @@ use crate::helpers::{Engine, TestApp, share_machine};
 use proptest::prelude::*;
 use serde_json::{Value, json};
 use service::auth::tokens::TokenKeys;
-use service::domain::{Email, MAX_PASSWORD_BYTES, Password, Username};
+use service::domain::{Email, MAX_PASSWORD_CHARS, Password, Username};
+use unicode_normalization::UnicodeNormalization;
 
 fn config(cases: u32) -> ProptestConfig {
     ProptestConfig {
@@ -35,8 +36,11 @@ proptest! {
             prop_assert!(name.as_str().chars().all(|c| c.is_ascii_alphanumeric() || "_.-".contains(c)));
         }
         if let Ok(password) = Password::parse(raw.clone()) {
-            prop_assert!(password.expose().len() <= MAX_PASSWORD_BYTES);
-            prop_assert_eq!(password.expose(), raw.as_str());
+            prop_assert!(password.expose().chars().count() <= MAX_PASSWORD_CHARS);
+            prop_assert_eq!(password.expose(), raw.nfkc().collect::<String>());
+            prop_assert_eq!(password.expose_as_typed(), raw.as_str());
+            // Judging strength never panics, whatever the password.
+            let _ = password.check_strength(&[raw.as_str(), "ada"]);
         }
     }
 

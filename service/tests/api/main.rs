@@ -15,6 +15,7 @@ mod hardening;
 mod http_surface;
 mod load;
 mod mail;
+mod passwords;
 mod profile;
 mod sessions;
 mod smtp;
