@@ -7,6 +7,7 @@ mod helpers;
 
 mod architecture;
 mod auth_api;
+mod cross_site;
 mod faults;
 mod fuzz;
 mod hardening;
