@@ -57,12 +57,17 @@ dev: _client-tools _graphiql
     cargo watch -q --postpone -w client -s 'client/build.sh dev' &
     STATIC_DIR=client/dist cargo watch -w service -w migrations -x 'run -p service -- serve'
 
-# Run every test: the Rust suites (service on PostgreSQL and SQLite, client logic), then the end-to-end suite
-test: test-rust e2e
+# Run every test: the Rust suites (service on PostgreSQL and SQLite, client logic), the GraphQL over HTTP audit, then the end-to-end suite
+test: test-rust audit e2e
 
 # The Rust tests only (faster; no browser)
 test-rust *ARGS: _postgres-reachable _graphiql
     cargo test --workspace {{ARGS}}
+
+# The GraphQL over HTTP audit (npm graphql-http) against the service binary on loopback
+audit: _graphiql (_npm-ci "service/audit")
+    cargo build -p service
+    SERVICE_BIN="$CARGO_TARGET_DIR/debug/service" node --test service/audit/audit.test.mjs
 
 # End-to-end: two PostgreSQL-backed replicas and the client behind deploy/nginx, driven in headless Chromium
 [positional-arguments]

@@ -355,10 +355,10 @@ impl Session {
     }
 }
 
-/// How often the service reports on the session. Short, so that a tab learns
-/// within seconds that it was signed out elsewhere; each report costs the
-/// service one indexed query.
-const STATUS_PERIOD_SECONDS: i64 = 5;
+/// How often the service reports on the session: as often as it allows (10 s,
+/// its floor), so that a tab learns within seconds that it was signed out
+/// elsewhere; each report costs the service one indexed query.
+const STATUS_PERIOD_SECONDS: i64 = 10;
 
 /// How a connection that followed the session ended.
 #[derive(Debug, PartialEq)]

@@ -80,6 +80,12 @@ pub struct Config {
     #[arg(long, env = "CORS_ORIGINS", value_delimiter = ',', default_value = "")]
     pub cors_origins: Vec<String>,
 
+    /// How long a WebSocket on /graphql/ws may stay open without sending
+    /// `connection_init`; then it is closed with 4408 (graphql-transport-ws).
+    #[arg(long, env = "WS_CONNECTION_INIT_TIMEOUT_SECONDS", default_value_t = 10,
+          value_parser = clap::value_parser!(u32).range(1..=300))]
+    pub ws_connection_init_timeout_seconds: u32,
+
     #[arg(long, env = "LOG_FORMAT", value_enum, default_value = "pretty")]
     pub log_format: LogFormat,
 
@@ -279,6 +285,10 @@ impl Config {
     pub fn playground_enabled(&self) -> bool {
         self.graphql_playground
             .unwrap_or(self.environment == Environment::Development)
+    }
+
+    pub fn ws_connection_init_timeout(&self) -> std::time::Duration {
+        std::time::Duration::from_secs(self.ws_connection_init_timeout_seconds.into())
     }
 
     pub fn access_token_ttl(&self) -> Duration {

@@ -59,6 +59,7 @@ impl App {
             schema: graphql::schema(auth.clone(), config.playground_enabled()),
             db: database.clone(),
             trusted_proxies: config.trusted_proxies.clone().into(),
+            websocket: http::WebSocketLimits::from_config(config),
         };
         Ok(Self {
             router: http::router(state, config),

@@ -341,7 +341,7 @@ impl Auth {
         if !self.passwords.verify(&change.current, hash).await? {
             return Err(AuthError::InvalidCredentials);
         }
-        self.throttle.signed_in(account, address).await?;
+        self.throttle.password_confirmed(account, address).await?;
         let hash = self.passwords.hash(&change.new).await?;
         let now = self.now();
         let new = NewPassword {

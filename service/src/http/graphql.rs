@@ -2,61 +2,39 @@ use std::net::{IpAddr, SocketAddr};
 
 use ipnet::IpNet;
 
-use async_graphql::http::ALL_WEBSOCKET_PROTOCOLS;
-use async_graphql::{Data, Executor};
-use async_graphql_axum::{GraphQLProtocol, GraphQLRequest, GraphQLResponse, GraphQLWebSocket};
-use axum::extract::{ConnectInfo, State, WebSocketUpgrade};
+use async_graphql::Executor;
+use async_graphql_axum::{GraphQLRequest, GraphQLResponse};
+use axum::extract::{ConnectInfo, State};
 use axum::http::{HeaderMap, header};
-use axum::response::Response;
+use axum::response::{IntoResponse, Response};
 
 use super::AppState;
+use super::media::{Answer, JsonRequest};
 use crate::domain::ClientInfo;
 use crate::graphql::RequestAuth;
 
 /// One operation per request: `GraphQLRequest` refuses JSON arrays, so a batch
-/// cannot multiply the work of a single HTTP request.
+/// cannot multiply the work of a single HTTP request. The body must be JSON
+/// (415 otherwise) and `Accept` must allow an answer (406 otherwise), both
+/// checked before the body is read.
 pub async fn post(
     State(state): State<AppState>,
     ConnectInfo(peer): ConnectInfo<SocketAddr>,
     headers: HeaderMap,
+    _json: JsonRequest,
+    answer: Answer,
     request: GraphQLRequest,
-) -> GraphQLResponse {
+) -> Response {
     let authorization = header_str(&headers, header::AUTHORIZATION).map(str::to_owned);
     let client = client_info(&state, &headers, peer);
     let request = request
         .into_inner()
         .data(RequestAuth::new(authorization, client));
-    state.schema.execute(request).await.into()
-}
-
-/// graphql-ws / graphql-transport-ws. Credentials travel in the
-/// `connection_init` payload (`{"Authorization": "Bearer ..."}`), since
-/// browsers cannot set headers on a WebSocket.
-pub async fn websocket(
-    State(state): State<AppState>,
-    ConnectInfo(peer): ConnectInfo<SocketAddr>,
-    headers: HeaderMap,
-    protocol: GraphQLProtocol,
-    upgrade: WebSocketUpgrade,
-) -> Response {
-    let client = client_info(&state, &headers, peer);
-    let schema = state.schema.clone();
-    upgrade
-        .protocols(ALL_WEBSOCKET_PROTOCOLS)
-        .max_message_size(super::MAX_BODY_BYTES)
-        .on_upgrade(move |socket| {
-            GraphQLWebSocket::new(socket, schema, protocol)
-                .on_connection_init(move |payload| async move {
-                    let authorization = ["Authorization", "authorization"]
-                        .iter()
-                        .find_map(|key| payload.get(*key)?.as_str())
-                        .map(str::to_owned);
-                    let mut data = Data::default();
-                    data.insert(RequestAuth::for_connection(authorization, client));
-                    Ok(data)
-                })
-                .serve()
-        })
+    let mut response = GraphQLResponse::from(state.schema.execute(request).await).into_response();
+    response
+        .headers_mut()
+        .insert(header::CONTENT_TYPE, answer.content_type());
+    response
 }
 
 fn header_str(headers: &HeaderMap, name: header::HeaderName) -> Option<&str> {
@@ -91,7 +69,7 @@ fn client_address(trusted: &[IpNet], headers: &HeaderMap, peer: IpAddr) -> IpAdd
     client
 }
 
-fn client_info(state: &AppState, headers: &HeaderMap, peer: SocketAddr) -> ClientInfo {
+pub(super) fn client_info(state: &AppState, headers: &HeaderMap, peer: SocketAddr) -> ClientInfo {
     let address = client_address(&state.trusted_proxies, headers, peer.ip()).to_string();
     ClientInfo::new(header_str(headers, header::USER_AGENT), Some(&address))
 }

@@ -4,6 +4,8 @@
 mod graphiql;
 mod graphql;
 mod health;
+mod media;
+mod websocket;
 
 use std::net::SocketAddr;
 use std::path::Path;
@@ -23,6 +25,8 @@ use tower_http::set_header::SetResponseHeaderLayer;
 use tower_http::timeout::TimeoutLayer;
 use tower_http::trace::TraceLayer;
 
+pub use websocket::{Limits as WebSocketLimits, MAX_OPERATIONS_PER_CONNECTION};
+
 use crate::config::Config;
 use crate::graphql::AppSchema;
 use crate::storage::Database;
@@ -35,6 +39,18 @@ const REQUEST_TIMEOUT: Duration = Duration::from_secs(30);
 /// wasm, JS and CSS are far above this.
 const COMPRESS_ABOVE_BYTES: u64 = 1024;
 
+/// The policy deploy/nginx sets on every response, for when the service
+/// serves the built client itself (`STATIC_DIR`, as `just run` does): scripts
+/// from this origin, plus `'wasm-unsafe-eval'` to compile the client; no
+/// inline script or style, no plugins, no framing, no `<base>`. GraphiQL's
+/// page keeps its stricter own. A test holds this and the nginx template to
+/// the same headers.
+pub const CONTENT_SECURITY_POLICY: &str = "default-src 'self'; \
+    script-src 'self' 'wasm-unsafe-eval'; style-src 'self'; img-src 'self' data:; \
+    font-src 'self' data:; connect-src 'self'; object-src 'none'; base-uri 'none'; \
+    form-action 'self'; frame-ancestors 'none'";
+const PERMISSIONS_POLICY: &str = "camera=(), microphone=(), geolocation=(), payment=()";
+
 #[derive(Clone)]
 pub struct AppState {
     pub schema: AppSchema,
@@ -43,6 +59,8 @@ pub struct AppState {
     pub db: Database,
     /// Peers whose `X-Forwarded-For` names the client (our nginx).
     pub trusted_proxies: std::sync::Arc<[ipnet::IpNet]>,
+    /// Who may open `/graphql/ws`, and how long it may wait to say hello.
+    pub websocket: WebSocketLimits,
 }
 
 pub fn router(state: AppState, config: &Config) -> Router {
@@ -59,7 +77,7 @@ pub fn router(state: AppState, config: &Config) -> Router {
     );
     let mut app = Router::new()
         .route("/graphql", graphql_route.layer(no_store))
-        .route("/graphql/ws", get(graphql::websocket))
+        .route("/graphql/ws", get(websocket::upgrade))
         .route("/health", get(health::live))
         .route("/health/ready", get(health::ready));
     if config.playground_enabled() {
@@ -85,6 +103,18 @@ pub fn router(state: AppState, config: &Config) -> Router {
         .layer(security_header(header::X_CONTENT_TYPE_OPTIONS, "nosniff"))
         .layer(security_header(header::X_FRAME_OPTIONS, "DENY"))
         .layer(security_header(header::REFERRER_POLICY, "no-referrer"))
+        .layer(security_header(
+            header::CONTENT_SECURITY_POLICY,
+            CONTENT_SECURITY_POLICY,
+        ))
+        .layer(security_header(
+            HeaderName::from_static("permissions-policy"),
+            PERMISSIONS_POLICY,
+        ))
+        .layer(security_header(
+            HeaderName::from_static("cross-origin-opener-policy"),
+            "same-origin",
+        ))
         .layer(CatchPanicLayer::new())
         .layer(TraceLayer::new_for_http().make_span_with(request_span))
         .layer(PropagateRequestIdLayer::new(request_id.clone()))
@@ -109,6 +139,18 @@ pub async fn serve(
 /// path so the client's router can resolve it.
 fn spa(dir: &Path) -> ServeDir<ServeFile> {
     ServeDir::new(dir).fallback(ServeFile::new(dir.join("index.html")))
+}
+
+/// A request refused before GraphQL sees it, answered in the shape of a
+/// GraphQL error so that clients find the code where they find every other.
+/// Plain `application/json`: GraphQL over HTTP keeps its own media type for
+/// GraphQL responses.
+fn refusal(status: StatusCode, code: &str, message: &str) -> axum::response::Response {
+    use axum::response::IntoResponse;
+    let body = serde_json::json!({
+        "errors": [{ "message": message, "extensions": { "code": code } }],
+    });
+    (status, Json(body)).into_response()
 }
 
 async fn not_found() -> (StatusCode, Json<serde_json::Value>) {

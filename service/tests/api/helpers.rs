@@ -79,6 +79,7 @@ pub fn test_config() -> Config {
         refresh_token_expire_hours: 24,
         bcrypt_cost: 4,
         cors_origins: Vec::new(),
+        ws_connection_init_timeout_seconds: 10,
         log_format: LogFormat::Pretty,
         graphql_playground: None,
         trusted_proxies: Vec::new(),

@@ -273,16 +273,29 @@ async fn exchange(socket: &mut Socket, message: Value, wanted: impl Fn(&Value) -
     }
 }
 
-/// A graphql-transport-ws connection, initialised with this access token.
-async fn connect_ws(app: &TestApp, token: Option<&str>) -> Socket {
+/// Opens `/graphql/ws` (graphql-transport-ws) as a page of `origin` would,
+/// or as a client that is no browser (no Origin); nothing sent yet.
+async fn open_ws(
+    app: &TestApp,
+    origin: Option<&str>,
+) -> Result<Socket, tokio_tungstenite::tungstenite::Error> {
     let mut request = format!("ws://{}/graphql/ws", app.addr)
         .into_client_request()
         .unwrap();
-    request.headers_mut().insert(
+    let headers = request.headers_mut();
+    headers.insert(
         "sec-websocket-protocol",
         "graphql-transport-ws".parse().unwrap(),
     );
-    let (mut socket, _) = tokio_tungstenite::connect_async(request).await.unwrap();
+    if let Some(origin) = origin {
+        headers.insert("origin", origin.parse().unwrap());
+    }
+    Ok(tokio_tungstenite::connect_async(request).await?.0)
+}
+
+/// A graphql-transport-ws connection, initialised with this access token.
+async fn connect_ws(app: &TestApp, token: Option<&str>) -> Socket {
+    let mut socket = open_ws(app, None).await.unwrap();
     let payload = match token {
         Some(token) => json!({ "Authorization": format!("Bearer {token}") }),
         None => json!({}),
@@ -383,7 +396,8 @@ async fn session_status_reports_the_session_until_it_ends() {
             "variables": { "s": every } } })
     };
 
-    let first = exchange(&mut socket, subscribe("1", 1), |m| m["id"] == "1").await;
+    // The shortest period there is: the logout below shows within it.
+    let first = exchange(&mut socket, subscribe("1", 10), |m| m["id"] == "1").await;
     assert_eq!(first["type"], "next", "{first}");
     let status = &first["payload"]["data"]["sessionStatus"];
     assert_eq!(status["active"], true, "{first}");
@@ -414,10 +428,12 @@ async fn session_status_reports_the_session_until_it_ends() {
     );
     assert_eq!(next_about(&mut socket, "1").await["type"], "complete");
 
-    // Out-of-range periods and missing credentials are refused with a code.
+    // Out-of-range periods (more often than every 10 s would be a query a
+    // second per subscription) and missing credentials are refused with a code.
     let mut anonymous_socket = connect_ws(&app, None).await;
     for (anonymous, every, code) in [
         (false, 0, "BAD_USER_INPUT"),
+        (false, 9, "BAD_USER_INPUT"),
         (false, 3601, "BAD_USER_INPUT"),
         (true, 30, "UNAUTHENTICATED"),
     ] {
@@ -430,4 +446,237 @@ async fn session_status_reports_the_session_until_it_ends() {
         let reply = exchange(socket, subscribe(&id, every), |m| m["id"] == id.as_str()).await;
         assert_eq!(error_code(&reply["payload"]).0, code, "{reply}");
     }
+}
+
+/// A browser lets any page open a WebSocket anywhere; the Origin it sends is
+/// the only sign of a page from another site (issue 13, item 3).
+#[tokio::test]
+async fn websockets_open_only_from_allowed_origins() {
+    let _machine = share_machine().await;
+    let app = TestApp::spawn_with(Engine::Sqlite, |c| {
+        c.cors_origins = vec!["https://app.example".into()];
+    })
+    .await;
+    for foreign in ["https://evil.example", "http://app.test:8080", "null"] {
+        match open_ws(&app, Some(foreign)).await {
+            Err(tokio_tungstenite::tungstenite::Error::Http(response)) => {
+                assert_eq!(response.status(), 403, "{foreign}");
+            }
+            other => panic!(
+                "{foreign}: expected 403, got {:?}",
+                other.map(|_| "a socket")
+            ),
+        }
+    }
+    // The page's own origin (as the Host it reached), PUBLIC_URL's,
+    // CORS_ORIGINS', and a client that is no browser.
+    let own = format!("http://{}", app.addr);
+    for allowed in [
+        Some(own.as_str()),
+        Some("http://app.test"),
+        Some("https://app.example"),
+        None,
+    ] {
+        let mut socket = open_ws(&app, allowed)
+            .await
+            .unwrap_or_else(|err| panic!("{allowed:?}: {err}"));
+        let init = json!({ "type": "connection_init", "payload": {} });
+        let ack = exchange(&mut socket, init, |_| true).await;
+        assert_eq!(ack["type"], "connection_ack", "{allowed:?}");
+        let query =
+            json!({ "type": "subscribe", "id": "1", "payload": { "query": "{ __typename }" } });
+        let reply = exchange(&mut socket, query, |m| m["id"] == "1").await;
+        assert_eq!(
+            reply["payload"]["data"]["__typename"], "Query",
+            "{allowed:?}"
+        );
+    }
+}
+
+/// The next close frame, within `patience`.
+async fn closed_with(socket: &mut Socket, patience: std::time::Duration) -> Option<u16> {
+    tokio::time::timeout(patience, async {
+        while let Some(Ok(message)) = socket.next().await {
+            if let Message::Close(frame) = message {
+                return frame.map(|f| f.code.into());
+            }
+        }
+        None
+    })
+    .await
+    .expect("the service closes the socket in time")
+}
+
+/// A socket that never sends `connection_init` is closed with 4408 (issue 13,
+/// item 4); one that does stays open past the deadline.
+#[tokio::test]
+async fn websockets_that_never_say_hello_are_closed() {
+    let _machine = share_machine().await;
+    let app =
+        TestApp::spawn_with(Engine::Sqlite, |c| c.ws_connection_init_timeout_seconds = 1).await;
+    let mut silent = open_ws(&app, None).await.unwrap();
+    let mut greeted = connect_ws(&app, None).await;
+    let started = std::time::Instant::now();
+    let code = closed_with(&mut silent, std::time::Duration::from_secs(5)).await;
+    assert_eq!(code, Some(4408));
+    assert!(started.elapsed() < std::time::Duration::from_secs(3));
+
+    tokio::time::sleep(std::time::Duration::from_millis(500)).await;
+    let query = json!({ "type": "subscribe", "id": "1", "payload": { "query": "{ __typename }" } });
+    let reply = exchange(&mut greeted, query, |m| m["id"] == "1").await;
+    assert_eq!(reply["payload"]["data"]["__typename"], "Query", "{reply}");
+}
+
+/// One connection runs at most MAX_OPERATIONS_PER_CONNECTION operations at
+/// once; one more is refused with a code, and the connection and its other
+/// subscriptions carry on (issue 13, item 4).
+#[tokio::test]
+async fn one_connection_runs_a_bounded_number_of_subscriptions() {
+    let _machine = share_machine().await;
+    let app = TestApp::spawn(Engine::Sqlite).await;
+    let tokens = app.register_ok("many@example.org", "many").await;
+    let mut socket = connect_ws(&app, tokens["accessToken"].as_str()).await;
+    let subscribe = |id: &str| {
+        json!({ "type": "subscribe", "id": id, "payload": {
+            "query": "subscription { sessionStatus(everySeconds: 3600) { active } }" } })
+    };
+    let max = service::http::MAX_OPERATIONS_PER_CONNECTION;
+    for n in 0..max {
+        let id = format!("s{n}");
+        let reply = exchange(&mut socket, subscribe(&id), |m| m["id"] == id.as_str()).await;
+        assert_eq!(
+            reply["payload"]["data"]["sessionStatus"]["active"], true,
+            "{reply}"
+        );
+    }
+
+    let refused = exchange(&mut socket, subscribe("over"), |m| m["id"] == "over").await;
+    assert_eq!(refused["type"], "next", "{refused}");
+    assert_eq!(error_code(&refused["payload"]).0, "TOO_MANY_SUBSCRIPTIONS");
+    assert_eq!(next_about(&mut socket, "over").await["type"], "complete");
+
+    // Completing one frees its place.
+    socket
+        .send(Message::text(
+            json!({ "type": "complete", "id": "s0" }).to_string(),
+        ))
+        .await
+        .unwrap();
+    let reply = exchange(&mut socket, subscribe("again"), |m| m["id"] == "again").await;
+    assert_eq!(
+        reply["payload"]["data"]["sessionStatus"]["active"], true,
+        "{reply}"
+    );
+}
+
+/// GraphQL over HTTP: the answer is labelled with the type the client asks
+/// for (issue 13, item 9).
+#[tokio::test]
+async fn graphql_answers_are_labelled_as_the_client_accepts() {
+    let _machine = share_machine().await;
+    let app = TestApp::spawn(Engine::Sqlite).await;
+    let spec = "application/graphql-response+json; charset=utf-8";
+    let legacy = "application/json; charset=utf-8";
+    let cases = [
+        (None, spec),
+        (Some("application/graphql-response+json"), spec),
+        (
+            Some("application/graphql-response+json, application/json;q=0.9"),
+            spec,
+        ),
+        (Some("*/*"), spec),
+        (Some("application/json"), legacy),
+        (Some("application/json, text/plain, */*"), legacy),
+    ];
+    for (accept, expected) in cases {
+        let mut request = app
+            .http
+            .post(app.url("/graphql"))
+            .json(&json!({ "query": "{ __typename }" }));
+        if let Some(accept) = accept {
+            request = request.header("accept", accept);
+        }
+        let response = request.send().await.unwrap();
+        assert_eq!(response.status(), 200, "{accept:?}");
+        assert_eq!(response.headers()["content-type"], expected, "{accept:?}");
+        let reply: Value = response.json().await.unwrap();
+        assert_eq!(reply["data"]["__typename"], "Query");
+    }
+    let refused = app
+        .http
+        .post(app.url("/graphql"))
+        .header("accept", "text/html")
+        .json(&json!({ "query": "{ __typename }" }))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(refused.status(), 406);
+    let reply: Value = refused.json().await.unwrap();
+    assert_eq!(error_code(&reply).0, "NOT_ACCEPTABLE");
+}
+
+/// Every header deploy/nginx adds, from its template, as `(name, value)`.
+fn proxy_headers() -> Vec<(String, String)> {
+    let path = concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/../deploy/nginx/templates/default.conf.template"
+    );
+    let template = std::fs::read_to_string(path).unwrap();
+    let headers: Vec<(String, String)> = template
+        .lines()
+        .filter_map(|line| line.trim().strip_prefix("add_header "))
+        .map(|rest| {
+            let rest = rest.trim_end_matches(';').trim_end_matches(" always");
+            let (name, value) = rest.split_once(' ').unwrap();
+            (name.to_owned(), value.trim().trim_matches('"').to_owned())
+        })
+        .collect();
+    assert!(
+        headers
+            .iter()
+            .any(|(name, _)| name == "Content-Security-Policy")
+    );
+    headers
+}
+
+/// Serving the built client itself (`just run`), the service sends what
+/// nginx sends in front of it: the same CSP and security headers (issue 13,
+/// item 9). Read from the template, so the two cannot drift apart.
+#[tokio::test]
+async fn the_built_client_gets_the_proxys_security_headers() {
+    let _machine = share_machine().await;
+    let dir = std::env::temp_dir().join(format!("authsvc-headers-{}", uuid::Uuid::new_v4()));
+    std::fs::create_dir_all(&dir).unwrap();
+    std::fs::write(
+        dir.join("index.html"),
+        "<!doctype html><title>client</title>",
+    )
+    .unwrap();
+    std::fs::write(dir.join("client_bg.wasm"), b"\0asm").unwrap();
+    let static_dir = dir.clone();
+    let app = TestApp::spawn_with(Engine::Sqlite, move |c| c.static_dir = Some(static_dir)).await;
+    let expected = proxy_headers();
+    for path in ["/", "/login", "/client_bg.wasm"] {
+        let response = app.http.get(app.url(path)).send().await.unwrap();
+        assert_eq!(response.status(), 200, "{path}");
+        for (name, value) in &expected {
+            assert_eq!(
+                response
+                    .headers()
+                    .get(name.as_str())
+                    .map(|v| v.to_str().unwrap()),
+                Some(value.as_str()),
+                "{path}: {name}"
+            );
+        }
+    }
+    assert_eq!(
+        service::http::CONTENT_SECURITY_POLICY,
+        expected
+            .iter()
+            .find(|(name, _)| name == "Content-Security-Policy")
+            .unwrap()
+            .1
+    );
+    std::fs::remove_dir_all(dir).unwrap();
 }

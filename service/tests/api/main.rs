@@ -9,6 +9,7 @@ mod abuse;
 mod admins;
 mod architecture;
 mod auth_api;
+mod cross_site;
 mod faults;
 mod fuzz;
 mod hardening;
