@@ -30,7 +30,11 @@ let browser;
 
 before(async () => {
   mkdirSync(screenshots, { recursive: true });
-  stack = await startStack({ serviceBin, serviceEnv: { ACCESS_TOKEN_EXPIRE_MINUTES: '0' } });
+  stack = await startStack({
+    serviceBin,
+    // A lock within reach of one test; no other test guesses that often.
+    serviceEnv: { ACCESS_TOKEN_EXPIRE_MINUTES: '0', LOGIN_LOCK_AFTER_ATTEMPTS: '10' },
+  });
   // The admin, created the way the README says: `just seed-admin`.
   execFileSync('just', ['seed-admin'], {
     cwd: root,
@@ -90,12 +94,15 @@ async function profile(options = {}) {
 
 /// One GraphQL request through the proxy. Returns the reply and the request
 /// id nginx gave it (the service echoes it back).
-async function api(query, variables = {}, token) {
+async function api(query, variables = {}, token, { from } = {}) {
   const response = await fetch(`${stack.base}/graphql`, {
     method: 'POST',
     headers: {
       'content-type': 'application/json',
       ...(token ? { authorization: `Bearer ${token}` } : {}),
+      // A client elsewhere: nginx appends its peer, and the service, which
+      // trusts loopback, reads the address left of it.
+      ...(from ? { 'x-forwarded-for': from } : {}),
     },
     body: JSON.stringify({ query, variables }),
   });
@@ -858,4 +865,37 @@ test('the mail itself, as a reader sees it, in both languages', async () => {
     }
   }
   await check();
+});
+
+test('guessing from many addresses locks sign-in; the mailed link unlocks it in the browser', async () => {
+  const browser = await profile();
+  const { email } = await accountWithoutSessions();
+  const guess = (i) =>
+    api('mutation($i: LoginInput!) { login(input: $i) { accessToken } }',
+      { i: { email, password: `guess number ${i}` } }, undefined, { from: `192.0.2.${i}` });
+  for (let i = 1; i <= 10; i++) {
+    const { body } = await guess(i);
+    assert.equal(body.errors[0].extensions.code, 'INVALID_CREDENTIALS');
+  }
+  const { body } = await guess(11);
+  assert.equal(body.errors[0].extensions.code, 'SIGN_IN_LOCKED');
+
+  // The owner, with the right password, is told what to do.
+  const page = await browser.context.newPage();
+  await signIn(page, email);
+  await page.getByText('Signing in with your password is locked').waitFor();
+
+  const locked = await stack.mail.next(email, (m) => m.text.includes('/unlock?token='));
+  assert.match(locked.subject, /locked/);
+  const link = linkIn(locked, `${stack.base}/unlock?token=`);
+  await page.goto(link);
+  await page.getByText('Signing in is unlocked').waitFor();
+  await page.getByRole('link', { name: 'Sign in' }).click();
+  await page.waitForURL(/\/login/);
+  await signIn(page, email);
+  await page.locator('#welcome').waitFor();
+  // The link worked once.
+  await page.goto(link);
+  await page.getByText('This link is no longer valid').waitFor();
+  await browser.check();
 });
