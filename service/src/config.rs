@@ -31,6 +31,28 @@ pub enum MailDelivery {
     Log,
 }
 
+/// A preset of session rules; settings given on their own override it.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum)]
+pub enum AuthProfile {
+    /// NIST 800-63B AAL2, as health data asks: a session ends after 30
+    /// minutes unused and 12 hours at most.
+    Health,
+}
+
+impl AuthProfile {
+    fn idle_minutes(self) -> u32 {
+        match self {
+            Self::Health => 30,
+        }
+    }
+
+    fn max_hours(self) -> u32 {
+        match self {
+            Self::Health => 12,
+        }
+    }
+}
+
 #[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum)]
 pub enum LogFormat {
     Pretty,
@@ -71,6 +93,22 @@ pub struct Config {
     /// Session lifetime otherwise.
     #[arg(long, env = "REFRESH_TOKEN_EXPIRE_HOURS", default_value_t = 24)]
     pub refresh_token_expire_hours: u32,
+
+    /// A session not refreshed for this long cannot be refreshed any more
+    /// (unset: no idle limit, unless `AUTH_PROFILE` sets one).
+    #[arg(long, env = "SESSION_IDLE_MINUTES",
+          value_parser = clap::value_parser!(u32).range(1..))]
+    pub session_idle_minutes: Option<u32>,
+
+    /// No session lasts longer than this, "remember me" included (unset: the
+    /// refresh-token lifetimes alone, unless `AUTH_PROFILE` sets one).
+    #[arg(long, env = "SESSION_MAX_HOURS",
+          value_parser = clap::value_parser!(u32).range(1..))]
+    pub session_max_hours: Option<u32>,
+
+    /// `health`: 30 minutes idle and 12 hours at most (NIST 800-63B AAL2).
+    #[arg(long, env = "AUTH_PROFILE", value_enum)]
+    pub auth_profile: Option<AuthProfile>,
 
     #[arg(long, env = "BCRYPT_COST", default_value_t = 12,
           value_parser = clap::value_parser!(u32).range(4..=31))]
@@ -296,11 +334,25 @@ impl Config {
     }
 
     pub fn session_ttl(&self, remember_me: bool) -> Duration {
-        if remember_me {
+        let lifetime = if remember_me {
             Duration::days(self.refresh_token_expire_days.into())
         } else {
             Duration::hours(self.refresh_token_expire_hours.into())
-        }
+        };
+        let most = self
+            .session_max_hours
+            .or(self.auth_profile.map(AuthProfile::max_hours));
+        most.map_or(lifetime, |hours| {
+            lifetime.min(Duration::hours(hours.into()))
+        })
+    }
+
+    /// How long a session may go unrefreshed, if there is a limit.
+    pub fn session_idle(&self) -> Option<Duration> {
+        let minutes = self
+            .session_idle_minutes
+            .or(self.auth_profile.map(AuthProfile::idle_minutes));
+        minutes.map(|minutes| Duration::minutes(minutes.into()))
     }
 }
 
@@ -407,5 +459,28 @@ mod tests {
         let c = config(&[]);
         assert_eq!(c.session_ttl(true), Duration::days(30));
         assert_eq!(c.session_ttl(false), Duration::hours(24));
+        assert_eq!(c.session_idle(), None, "no idle limit unless asked");
+    }
+
+    #[test]
+    fn the_health_profile_ends_sessions_idle_and_old_and_settings_override_it() {
+        let health = config(&["--auth-profile", "health"]);
+        assert_eq!(health.session_idle(), Some(Duration::minutes(30)));
+        assert_eq!(health.session_ttl(true), Duration::hours(12));
+        assert_eq!(health.session_ttl(false), Duration::hours(12));
+        let own = config(&[
+            "--auth-profile",
+            "health",
+            "--session-idle-minutes",
+            "15",
+            "--session-max-hours",
+            "8",
+        ]);
+        assert_eq!(own.session_idle(), Some(Duration::minutes(15)));
+        assert_eq!(own.session_ttl(true), Duration::hours(8));
+        // A cap above a lifetime leaves it alone.
+        let capped = config(&["--session-max-hours", "48"]);
+        assert_eq!(capped.session_ttl(false), Duration::hours(24));
+        assert_eq!(capped.session_ttl(true), Duration::hours(48));
     }
 }

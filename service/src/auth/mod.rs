@@ -64,6 +64,8 @@ pub struct Auth {
     throttle: Throttle,
     session_short: Duration,
     session_long: Duration,
+    /// A session unused for this long cannot be refreshed.
+    session_idle: Option<Duration>,
     /// How long after a rotation the previous refresh token is treated as a
     /// benign race (two tabs refreshing at once) rather than a replay.
     rotation_grace: Duration,
@@ -92,6 +94,7 @@ impl Auth {
             throttle: Throttle::new(db.clone(), config),
             session_short: config.session_ttl(false),
             session_long: config.session_ttl(true),
+            session_idle: config.session_idle(),
             rotation_grace: Duration::seconds(config.refresh_reuse_grace_seconds.into()),
             mail: Arc::new(Composer::new(&config.public_url)),
             doorbell,
@@ -235,7 +238,9 @@ impl Auth {
         let new_hash = tokens::hash_token(&new_token);
 
         let now = self.now();
-        let Some((session, user)) = sessions::rotate(&self.db, &old_hash, &new_hash, now).await?
+        let used_since = self.session_idle.map(|idle| now - idle);
+        let Some((session, user)) =
+            sessions::rotate(&self.db, &old_hash, &new_hash, now, used_since).await?
         else {
             self.handle_stale_refresh_token(&old_hash, now).await?;
             return Err(REFUSED);

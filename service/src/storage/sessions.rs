@@ -136,7 +136,8 @@ struct Rotated {
 
 /// Swaps the live refresh token of an unexpired session, files the old one
 /// among the session's retired tokens, and returns the session and its user:
-/// all or nothing.
+/// all or nothing. With `used_since`, a session last used (created or
+/// refreshed) before it is idle and is not refreshed either.
 ///
 /// The `WHERE` on the old hash makes the swap a compare-and-swap: of
 /// concurrent calls with the same token, the first to write wins and the
@@ -149,6 +150,7 @@ pub async fn rotate(
     old_hash: &str,
     new_hash: &str,
     now: DateTime<Utc>,
+    used_since: Option<DateTime<Utc>>,
 ) -> Result<Option<(SessionId, User)>, StorageError> {
     let rotated = match db {
         Database::Postgres(pool) => {
@@ -157,6 +159,7 @@ pub async fn rotate(
                      UPDATE sessions
                      SET refresh_token_hash = $2, previous_token_hash = $1, rotated_at = $3
                      WHERE refresh_token_hash = $1 AND expires_at > $3
+                       AND ($4 IS NULL OR COALESCE(rotated_at, created_at) > $4)
                      RETURNING id, user_id
                  ), retired AS (
                      INSERT INTO retired_refresh_tokens (token_hash, session_id, retired_at)
@@ -168,6 +171,7 @@ pub async fn rotate(
             .bind(old_hash)
             .bind(new_hash)
             .bind(now)
+            .bind(used_since)
             .fetch_optional(pool)
             .await?
         }
@@ -177,11 +181,13 @@ pub async fn rotate(
                 "UPDATE sessions
                  SET refresh_token_hash = $2, previous_token_hash = $1, rotated_at = $3
                  WHERE refresh_token_hash = $1 AND expires_at > $3
+                       AND ($4 IS NULL OR COALESCE(rotated_at, created_at) > $4)
                  RETURNING id, user_id",
             )
             .bind(old_hash)
             .bind(new_hash)
             .bind(now)
+            .bind(used_since)
             .fetch_optional(&mut *tx)
             .await?;
             let Some((session_id, user_id)) = session else {

@@ -13,6 +13,8 @@ on_both_engines!(
     logout_everywhere_ends_the_others_or_all,
     change_password_needs_the_current_one_and_ends_the_other_sessions,
     wrong_current_passwords_count_against_signing_in,
+    an_idle_session_cannot_be_refreshed,
+    no_session_outlives_the_maximum,
 );
 
 const MY_SESSIONS: &str =
@@ -217,4 +219,50 @@ async fn wrong_current_passwords_count_against_signing_in(engine: Engine) {
     assert_eq!(error_code(&reply).0, "RATE_LIMITED", "{reply}");
     // Bob's account has its own count.
     assert_no_errors(&app.login("bob@example.org", PASSWORD, false).await);
+}
+
+/// The refresh token of a `refreshToken` reply, failing on errors.
+fn refreshed(reply: &Value) -> String {
+    assert_no_errors(reply);
+    tokens(&reply["data"]["refreshToken"]).1
+}
+
+async fn an_idle_session_cannot_be_refreshed(engine: Engine) {
+    let app = TestApp::spawn_with(engine, |c| c.session_idle_minutes = Some(30)).await;
+    let (_, mut refresh) = tokens(&app.register_ok("ada@example.org", "ada").await);
+    // Each refresh is a use: a session in use never idles out.
+    for _ in 0..3 {
+        app.clock.advance(chrono::Duration::minutes(29));
+        refresh = refreshed(&app.refresh(&refresh).await);
+    }
+    app.clock.advance(chrono::Duration::minutes(31));
+    let reply = app.refresh(&refresh).await;
+    assert_eq!(error_code(&reply).0, "UNAUTHENTICATED", "{reply}");
+    // Signing in again starts a new session.
+    let again = app.login("ada@example.org", PASSWORD, false).await;
+    refreshed(&app.refresh(&tokens(&again["data"]["login"]).1).await);
+}
+
+async fn no_session_outlives_the_maximum(engine: Engine) {
+    let app = TestApp::spawn_with(engine, |c| c.session_max_hours = Some(1)).await;
+    let registered = app.register_ok("ada@example.org", "ada").await;
+    let reply = app.login("ada@example.org", PASSWORD, true).await;
+    let (_, mut refresh) = tokens(&reply["data"]["login"]);
+    // "Remember me" asks for 30 days; the cap gives an hour.
+    for session in app.sessions_of(crate::helpers::user_id(&registered)).await {
+        assert!(session.expires_at - session.created_at <= chrono::Duration::hours(1));
+    }
+    app.clock.advance(chrono::Duration::minutes(59));
+    refresh = refreshed(&app.refresh(&refresh).await);
+    let access = {
+        let reply = app.refresh(&refresh).await;
+        assert_no_errors(&reply);
+        refresh = tokens(&reply["data"]["refreshToken"]).1;
+        tokens(&reply["data"]["refreshToken"]).0
+    };
+    app.clock.advance(chrono::Duration::minutes(2));
+    let reply = app.refresh(&refresh).await;
+    assert_eq!(error_code(&reply).0, "UNAUTHENTICATED", "{reply}");
+    let me = app.me(Some(&access)).await;
+    assert_eq!(error_code(&me).0, "UNAUTHENTICATED", "{me}");
 }
