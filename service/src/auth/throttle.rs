@@ -12,7 +12,10 @@
 //! guessing spread over a botnet; past it, the account is locked (see
 //! [`super::Auth::login`]).
 
+use std::net::IpAddr;
+
 use chrono::{DateTime, Duration, Utc};
+use ipnet::Ipv6Net;
 
 use super::{AuthError, tokens};
 use crate::config::Config;
@@ -128,7 +131,7 @@ impl Throttle {
         now: DateTime<Utc>,
     ) -> Result<(), AuthError> {
         if let Some(address) = address {
-            self.count(self.address, address, now)
+            self.count(self.address, &network(address), now)
                 .await?
                 .or_rate_limited()?;
         }
@@ -170,7 +173,7 @@ impl Throttle {
         let pair = key(self.account_address, &pair_key(account, address));
         throttle::clear(&self.db, &pair).await?;
         if let Some(address) = address {
-            throttle::refund(&self.db, &key(self.address, address)).await?;
+            throttle::refund(&self.db, &key(self.address, &network(address))).await?;
         }
         Ok(())
     }
@@ -190,7 +193,7 @@ impl Throttle {
         let Some(address) = address else {
             return Ok(());
         };
-        self.count(self.registrations, address, now)
+        self.count(self.registrations, &network(address), now)
             .await?
             .or_rate_limited()
     }
@@ -206,7 +209,7 @@ impl Throttle {
         let Some(address) = address else {
             return Ok(());
         };
-        self.count(self.mail_per_address, address, now)
+        self.count(self.mail_per_address, &network(address), now)
             .await?
             .or_rate_limited()
     }
@@ -239,5 +242,36 @@ fn key(limit: Limit, id: &str) -> String {
 /// email and an IPv6 address would not fit the column), and the table does
 /// not list who signed in from where.
 fn pair_key(account: &str, address: Option<&str>) -> String {
-    tokens::hash_token(&format!("{account}\n{}", address.unwrap_or_default()))
+    let address = address.map(network).unwrap_or_default();
+    tokens::hash_token(&format!("{account}\n{address}"))
+}
+
+/// What a limit per address counts: an IPv4 address, or the /64 an IPv6
+/// address belongs to, since one subscriber commonly holds a whole /64 and
+/// could otherwise step through its 2^64 addresses for fresh counts.
+fn network(address: &str) -> String {
+    match address.parse::<IpAddr>() {
+        Ok(IpAddr::V6(v6)) => match v6.to_ipv4_mapped() {
+            Some(v4) => v4.to_string(),
+            None => {
+                Ipv6Net::new(v6, 64).map_or_else(|_| v6.to_string(), |net| net.trunc().to_string())
+            }
+        },
+        _ => address.to_owned(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn an_ipv6_client_counts_as_its_64() {
+        assert_eq!(network("2001:db8:1:2:aaaa::1"), "2001:db8:1:2::/64");
+        assert_eq!(network("2001:db8:1:2:ffff:1:2:3"), "2001:db8:1:2::/64");
+        assert_ne!(network("2001:db8:1:3::1"), network("2001:db8:1:2::1"));
+        assert_eq!(network("::ffff:192.0.2.7"), "192.0.2.7");
+        assert_eq!(network("192.0.2.7"), "192.0.2.7");
+        assert_eq!(network("not an address"), "not an address");
+    }
 }

@@ -11,6 +11,7 @@ use service::config::Config;
 on_both_engines!(
     a_stranger_cannot_lock_the_owner_out,
     an_address_over_its_limit_counts_against_no_account,
+    an_ipv6_client_counts_as_its_64,
     guessing_from_many_addresses_locks_until_the_owner_unlocks,
     a_password_reset_lifts_the_lock,
     one_document_checks_one_password,
@@ -118,6 +119,28 @@ async fn an_address_over_its_limit_counts_against_no_account(engine: Engine) {
     assert_eq!(login_at(&app, HOME, OWNER, PASSWORD).await, "OK");
     assert_eq!(app.auth.bcrypt_runs() - before, 1);
     assert!(!locked_mail_sent(&app).await);
+}
+
+async fn an_ipv6_client_counts_as_its_64(engine: Engine) {
+    let app = proxied(engine, |c| c.login_max_attempts_per_address = 3).await;
+    // Stepping through the addresses of one /64 buys no fresh tries.
+    for i in 1..=3 {
+        let address = format!("2001:db8:1:2::{i}");
+        let email = format!("nobody{i}@example.org");
+        assert_eq!(
+            login_at(&app, &address, &email, "a guess").await,
+            "INVALID_CREDENTIALS"
+        );
+    }
+    assert_eq!(
+        login_at(&app, "2001:db8:1:2:ffff::9", "x@example.org", "a guess").await,
+        "RATE_LIMITED"
+    );
+    // The next /64 is someone else.
+    assert_eq!(
+        login_at(&app, "2001:db8:1:3::1", "x@example.org", "a guess").await,
+        "INVALID_CREDENTIALS"
+    );
 }
 
 async fn locked_mail_sent(app: &TestApp) -> bool {
