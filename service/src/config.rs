@@ -266,6 +266,11 @@ pub enum ConfigError {
         "SECRET_KEY is the example value from .env.example; generate one (openssl rand -hex 32)"
     )]
     ExampleSecret,
+    #[error(
+        "SESSION_IDLE_MINUTES ({idle}) must be longer than ACCESS_TOKEN_EXPIRE_MINUTES ({access}): \
+         clients refresh when their access token expires, and would find the session idle"
+    )]
+    IdleBelowAccessToken { idle: i64, access: i64 },
 }
 
 impl Config {
@@ -345,6 +350,19 @@ impl Config {
         most.map_or(lifetime, |hours| {
             lifetime.min(Duration::hours(hours.into()))
         })
+    }
+
+    /// The session rules, refused when they cannot work together.
+    pub fn check_sessions(&self) -> Result<(), ConfigError> {
+        match self.session_idle() {
+            Some(idle) if idle <= self.access_token_ttl() => {
+                Err(ConfigError::IdleBelowAccessToken {
+                    idle: idle.num_minutes(),
+                    access: self.access_token_ttl().num_minutes(),
+                })
+            }
+            _ => Ok(()),
+        }
     }
 
     /// How long a session may go unrefreshed, if there is a limit.
@@ -478,6 +496,12 @@ mod tests {
         ]);
         assert_eq!(own.session_idle(), Some(Duration::minutes(15)));
         assert_eq!(own.session_ttl(true), Duration::hours(8));
+        assert!(health.check_sessions().is_ok());
+        let idle_too_short = config(&["--session-idle-minutes", "15"]);
+        assert!(
+            idle_too_short.check_sessions().is_err(),
+            "access tokens live 15"
+        );
         // A cap above a lifetime leaves it alone.
         let capped = config(&["--session-max-hours", "48"]);
         assert_eq!(capped.session_ttl(false), Duration::hours(24));

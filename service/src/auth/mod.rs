@@ -84,6 +84,7 @@ impl Auth {
         doorbell: Doorbell,
     ) -> anyhow::Result<Self> {
         let secret = config.secret()?;
+        config.check_sessions()?;
         Ok(Self {
             keys: Arc::new(TokenKeys::new(
                 secret.as_bytes(),
@@ -342,11 +343,20 @@ impl Auth {
         let (account, address) = (caller.user.email.as_str(), client.ip_address());
         self.throttle.sign_in(account, address, self.now()).await?;
         let found = users::find_with_hash(&self.db, Lookup::Id(caller.user.id)).await?;
+        // The current password is guessed here as at the sign-in form, so
+        // under the same lock (a stolen session must not be a way around it).
+        if found.as_ref().is_some_and(|(user, _)| user.sign_in_locked) {
+            return Err(AuthError::SignInLocked);
+        }
+        if self.throttle.password_check(account, self.now()).await? == PasswordCheck::Lock {
+            self.lock_sign_in(&caller.user).await?;
+            return Err(AuthError::SignInLocked);
+        }
         let hash = found.as_ref().map(|(_, hash)| hash);
         if !self.passwords.verify(&change.current, hash).await? {
             return Err(AuthError::InvalidCredentials);
         }
-        self.throttle.password_confirmed(account, address).await?;
+        self.throttle.signed_in(account, address).await?;
         let hash = self.passwords.hash(&change.new).await?;
         let now = self.now();
         let new = NewPassword {

@@ -205,8 +205,12 @@ fn verify(password: &Password, hash: &str) -> Result<bool, bcrypt::BcryptError> 
             &format!("$2b${cost:02}${salt}{digest}"),
         ),
         // Such hashes were made from at most 72 bytes, and bcrypt would
-        // drop the rest of a longer password: it cannot be the one.
-        Some(Scheme::Bcrypt) if password.expose_as_typed().len() > 72 => Ok(false),
+        // drop the rest of a longer password: it cannot be the one. The
+        // check still runs, so that the answer takes as long as any other
+        // (an unknown account's takes a full bcrypt).
+        Some(Scheme::Bcrypt) if password.expose_as_typed().len() > 72 => {
+            bcrypt::verify(password.expose_as_typed(), hash).map(|_| false)
+        }
         Some(Scheme::Bcrypt) => bcrypt::verify(password.expose_as_typed(), hash),
         None => Err(bcrypt::BcryptError::InvalidHash(
             "neither bcrypt_sha256 nor bcrypt",

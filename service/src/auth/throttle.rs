@@ -159,19 +159,9 @@ impl Throttle {
     /// that people behind one address, or an owner signing in often, do not
     /// use up the tries.
     pub async fn signed_in(&self, account: &str, address: Option<&str>) -> Result<(), AuthError> {
-        self.password_confirmed(account, address).await?;
-        Ok(throttle::refund(&self.db, &key(self.account, account)).await?)
-    }
-
-    /// After a correct current password where only [`Self::sign_in`] was
-    /// counted (a signed-in person changing it).
-    pub async fn password_confirmed(
-        &self,
-        account: &str,
-        address: Option<&str>,
-    ) -> Result<(), AuthError> {
         let pair = key(self.account_address, &pair_key(account, address));
         throttle::clear(&self.db, &pair).await?;
+        throttle::refund(&self.db, &key(self.account, account)).await?;
         if let Some(address) = address {
             throttle::refund(&self.db, &key(self.address, &network(address))).await?;
         }

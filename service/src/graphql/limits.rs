@@ -28,15 +28,24 @@ pub fn check(request: &mut Request) -> Result<(), ServerError> {
     let Ok(document) = request.parsed_query() else {
         return Ok(());
     };
-    if aliases(document) > MAX_ALIASES {
+    let too_deep = || {
+        refusal(
+            "GRAPHQL_VALIDATION_FAILED",
+            "The document is nested too deep",
+        )
+    };
+    if aliases(document).ok_or_else(too_deep)? > MAX_ALIASES {
         return Err(refusal(
             TOO_MANY_ALIASES,
             format!("A request may use at most {MAX_ALIASES} aliases"),
         ));
     }
-    let password_fields: usize = operations(document, operation_name.as_deref())
-        .map(|operation| password_fields(document, &operation.selection_set.node, &mut Vec::new()))
-        .sum();
+    let mut password_fields = 0;
+    for operation in operations(document, operation_name.as_deref()) {
+        let selection = &operation.selection_set.node;
+        password_fields +=
+            count_password_fields(document, selection, &mut Vec::new(), 0).ok_or_else(too_deep)?;
+    }
     if password_fields > 1 {
         return Err(refusal(
             TOO_MANY_PASSWORD_FIELDS,
@@ -45,6 +54,11 @@ pub fn check(request: &mut Request) -> Result<(), ServerError> {
     }
     Ok(())
 }
+
+/// Nesting (of fields and fragments) beyond which a document is refused:
+/// the schema's depth limit would refuse it anyway, and walking it is not
+/// worth a stack.
+const MAX_NESTING: usize = 2 * super::MAX_DEPTH;
 
 fn refusal(code: &'static str, message: impl Into<String>) -> ServerError {
     let mut error = ServerError::new(message, None);
@@ -71,64 +85,72 @@ fn operations<'a>(
         .map(|(_, operation)| &operation.node)
 }
 
-/// Password fields at the top of a selection, through fragments (each
-/// fragment is followed once: spreading it again selects the same fields).
-fn password_fields<'a>(
+/// Password fields at the top of a selection, through fragments; `None`
+/// past [`MAX_NESTING`]. A named fragment is followed once: spreading it
+/// again selects the same fields, which GraphQL merges.
+fn count_password_fields<'a>(
     document: &'a ExecutableDocument,
     selection: &'a SelectionSet,
     followed: &mut Vec<&'a str>,
-) -> usize {
-    if followed.len() > 2 * super::MAX_DEPTH {
-        return 0;
+    depth: usize,
+) -> Option<usize> {
+    if depth > MAX_NESTING {
+        return None;
     }
-    selection
-        .items
-        .iter()
-        .map(|item| match &item.node {
+    let mut count = 0;
+    for item in &selection.items {
+        count += match &item.node {
             Selection::Field(field) => {
                 usize::from(PASSWORD_FIELDS.contains(&field.node.name.node.as_str()))
             }
-            Selection::InlineFragment(fragment) => {
-                // Counted like a fragment, so that nesting is bounded too.
-                followed.push("");
-                password_fields(document, &fragment.node.selection_set.node, followed)
-            }
+            Selection::InlineFragment(fragment) => count_password_fields(
+                document,
+                &fragment.node.selection_set.node,
+                followed,
+                depth + 1,
+            )?,
             Selection::FragmentSpread(spread) => {
                 let name = spread.node.fragment_name.node.as_str();
                 if followed.contains(&name) {
-                    return 0;
+                    continue;
                 }
                 followed.push(name);
-                document.fragments.get(name).map_or(0, |fragment| {
-                    password_fields(document, &fragment.node.selection_set.node, followed)
-                })
+                match document.fragments.get(name) {
+                    Some(fragment) => count_password_fields(
+                        document,
+                        &fragment.node.selection_set.node,
+                        followed,
+                        depth + 1,
+                    )?,
+                    None => 0,
+                }
             }
-        })
-        .sum()
+        };
+    }
+    Some(count)
 }
 
-/// Every alias written in the document, in operations and fragments alike.
-fn aliases(document: &ExecutableDocument) -> usize {
-    fn in_selection(selection: &SelectionSet, depth: usize) -> usize {
-        // Deeper than the schema's depth limit allows: refused there, and
-        // not worth a stack here.
-        if depth > 2 * super::MAX_DEPTH {
-            return 0;
+/// Every alias written in the document, in operations and fragments alike;
+/// `None` past [`MAX_NESTING`].
+fn aliases(document: &ExecutableDocument) -> Option<usize> {
+    fn in_selection(selection: &SelectionSet, depth: usize) -> Option<usize> {
+        if depth > MAX_NESTING {
+            return None;
         }
-        selection
-            .items
-            .iter()
-            .map(|item| match &item.node {
+        let mut count = 0;
+        for item in &selection.items {
+            count += match &item.node {
                 Selection::Field(field) => {
                     usize::from(field.node.alias.is_some())
-                        + in_selection(&field.node.selection_set.node, depth + 1)
+                        + in_selection(&field.node.selection_set.node, depth + 1)?
                 }
                 Selection::InlineFragment(fragment) => {
-                    in_selection(&fragment.node.selection_set.node, depth + 1)
+                    in_selection(&fragment.node.selection_set.node, depth + 1)?
                 }
                 Selection::FragmentSpread(_) => 0,
-            })
-            .sum()
+            };
+        }
+        Some(count)
     }
     let operations = document
         .operations

@@ -182,7 +182,9 @@ fn request_span(request: &axum::http::Request<axum::body::Body>) -> tracing::Spa
         .get("x-request-id")
         .and_then(|v| v.to_str().ok())
         .unwrap_or_default();
-    tracing::info_span!("request", method = %request.method(), uri = %request.uri(), request_id = id)
+    // The path only: a query string may carry a mailed link's token.
+    let path = request.uri().path();
+    tracing::info_span!("request", method = %request.method(), path, request_id = id)
 }
 
 fn security_header(name: HeaderName, value: &'static str) -> SetResponseHeaderLayer<HeaderValue> {

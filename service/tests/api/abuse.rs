@@ -14,6 +14,7 @@ on_both_engines!(
     an_ipv6_client_counts_as_its_64,
     guessing_from_many_addresses_locks_until_the_owner_unlocks,
     a_password_reset_lifts_the_lock,
+    a_stolen_session_cannot_guess_past_the_lock,
     one_document_checks_one_password,
     aliases_are_capped,
     registrations_are_limited_per_address_and_taken_names_cost_no_hash,
@@ -243,6 +244,43 @@ async fn a_password_reset_lifts_the_lock(engine: Engine) {
     }
 }
 
+async fn a_stolen_session_cannot_guess_past_the_lock(engine: Engine) {
+    let app = botnet_app(engine).await;
+    let registered = app.register_ok(OWNER, "owner").await;
+    let access = registered["accessToken"].as_str().unwrap().to_owned();
+    let change = |address: String| {
+        let access = access.clone();
+        let app = &app;
+        async move {
+            let reply = app
+                .http
+                .post(app.url("/graphql"))
+                .header("x-forwarded-for", address)
+                .bearer_auth(access)
+                .json(&json!({
+                    "query": "mutation($c: String!, $n: String!) {
+                        changePassword(currentPassword: $c, newPassword: $n) }",
+                    "variables": { "c": "a guess", "n": "an entirely new passphrase" },
+                }))
+                .send()
+                .await
+                .unwrap()
+                .json::<Value>()
+                .await
+                .unwrap();
+            code(&reply)
+        }
+    };
+    // Guessing the current password from many addresses counts against the
+    // account as sign-in guesses do, and the lock stops it.
+    for i in 0..6 {
+        assert_eq!(change(format!("192.0.2.{i}")).await, "INVALID_CREDENTIALS");
+    }
+    assert_eq!(change("192.0.2.99".into()).await, "SIGN_IN_LOCKED");
+    assert_eq!(change("192.0.2.98".into()).await, "SIGN_IN_LOCKED");
+    assert!(locked_mail_sent(&app).await);
+}
+
 async fn one_document_checks_one_password(engine: Engine) {
     let app = TestApp::spawn(engine).await;
     app.register_ok(OWNER, "owner").await;
@@ -264,6 +302,13 @@ async fn one_document_checks_one_password(engine: Engine) {
         ),
         format!(
             "mutation {{ ...A ...B }} fragment A on Mutation {{ {} }} fragment B on Mutation {{ {} }}",
+            login("a"),
+            login("b")
+        ),
+        // Many sibling fragments before them do not wear the count out.
+        format!(
+            "mutation {{ {} ... on Mutation {{ {} {} }} }}",
+            "... on Mutation { __typename } ".repeat(40),
             login("a"),
             login("b")
         ),
@@ -308,6 +353,17 @@ async fn aliases_are_capped(engine: Engine) {
     let in_fragment = format!("{{ ...F }} fragment F on Query {{ {} }}", fields.join(" "));
     let reply = app.gql(&in_fragment, json!({}), None).await;
     assert_eq!(error_code(&reply).0, "TOO_MANY_ALIASES", "{reply}");
+    // Nor can they hide deeper than the walk goes: such a document is
+    // refused whole (by async-graphql's recursion limit before ours).
+    let deep = format!(
+        "{{ {} {} {} }}",
+        "... on Query { ".repeat(40),
+        fields.join(" "),
+        "}".repeat(40)
+    );
+    let reply = app.gql(&deep, json!({}), None).await;
+    assert_ne!(error_code(&reply).0, "OK");
+    assert!(reply.get("data").is_none_or(Value::is_null), "{reply}");
 }
 
 async fn register_at(app: &TestApp, address: &str, email: &str, username: &str) -> String {
