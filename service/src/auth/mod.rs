@@ -26,6 +26,7 @@ use crate::domain::{
 use crate::mail::{Composer, Doorbell};
 use crate::storage::Database;
 use crate::storage::links;
+use crate::storage::passes::{self, NewPass};
 use crate::storage::sessions::{self, NewSession};
 use crate::storage::users::{self, ActiveChange, Lookup, NewPassword, NewUser, Welcome};
 
@@ -164,20 +165,12 @@ impl Auth {
             .sign_in(email.as_str(), address, self.now())
             .await?;
         let found = users::find_with_hash(&self.db, Lookup::Email(&email)).await?;
-        if found.as_ref().is_some_and(|(user, _)| user.sign_in_locked) {
-            return Err(AuthError::SignInLocked);
-        }
-        if self
-            .throttle
-            .password_check(email.as_str(), self.now())
-            .await?
-            == PasswordCheck::Lock
-        {
-            if let Some((user, _)) = &found {
-                self.lock_sign_in(user).await?;
-            }
-            return Err(AuthError::SignInLocked);
-        }
+        self.past_the_lock(
+            email.as_str(),
+            found.as_ref().map(|(user, _)| user),
+            address,
+        )
+        .await?;
         let hash = found.as_ref().map(|(_, hash)| hash);
         if !self.passwords.verify(&password, hash).await? {
             return Err(AuthError::InvalidCredentials);
@@ -345,13 +338,8 @@ impl Auth {
         let found = users::find_with_hash(&self.db, Lookup::Id(caller.user.id)).await?;
         // The current password is guessed here as at the sign-in form, so
         // under the same lock (a stolen session must not be a way around it).
-        if found.as_ref().is_some_and(|(user, _)| user.sign_in_locked) {
-            return Err(AuthError::SignInLocked);
-        }
-        if self.throttle.password_check(account, self.now()).await? == PasswordCheck::Lock {
-            self.lock_sign_in(&caller.user).await?;
-            return Err(AuthError::SignInLocked);
-        }
+        self.past_the_lock(account, found.as_ref().map(|(user, _)| user), address)
+            .await?;
         let hash = found.as_ref().map(|(_, hash)| hash);
         if !self.passwords.verify(&change.current, hash).await? {
             return Err(AuthError::InvalidCredentials);
@@ -417,7 +405,12 @@ impl Auth {
     /// Sets a new password with a reset link: every session of the account
     /// ends (whoever knew the old password is out), and the address counts
     /// as verified (the link was read there).
-    pub async fn reset_password(&self, token: &str, password: Password) -> Result<(), AuthError> {
+    pub async fn reset_password(
+        &self,
+        token: &str,
+        password: Password,
+        client: &ClientInfo,
+    ) -> Result<(), AuthError> {
         let hashed = link_token_hash(token)?;
         let link = self.live_link(&hashed, LinkPurpose::ResetPassword).await?;
         // A weak password leaves the link usable for a better one.
@@ -429,7 +422,12 @@ impl Auth {
             keep: None,
             notice: &self.mail.password_changed((&link.user).into(), now),
         };
-        if !users::reset_password(&self.db, &hashed, &new, now).await? {
+        let network = client.ip_address().map(throttle::network);
+        let pass = network.as_deref().map(|network| NewPass {
+            network,
+            expires_at: now + SIGN_IN_PASS_LIFETIME,
+        });
+        if !users::reset_password(&self.db, &hashed, &new, pass.as_ref(), now).await? {
             return Err(LINK_GONE);
         }
         self.throttle.forgive(&link.user.email).await?;
@@ -476,6 +474,48 @@ impl Auth {
             .ok_or(LINK_GONE)
     }
 
+    /// Whether a password check of this account (`None`: no such account)
+    /// may go ahead: not while it is locked, nor once this check takes it
+    /// over its limit from all addresses (which locks it), unless the owner
+    /// proved themselves by mail from this network. The owner's own checks
+    /// from there do not count towards a lock either.
+    async fn past_the_lock(
+        &self,
+        account: &str,
+        user: Option<&User>,
+        address: Option<&str>,
+    ) -> Result<(), AuthError> {
+        let now = self.now();
+        let passed = || async {
+            match (user, address) {
+                (Some(user), Some(address)) => {
+                    let network = throttle::network(address);
+                    Ok::<_, AuthError>(passes::holds(&self.db, user.id, &network, now).await?)
+                }
+                _ => Ok(false),
+            }
+        };
+        if user.is_some_and(|user| user.sign_in_locked) {
+            return if passed().await? {
+                Ok(())
+            } else {
+                Err(AuthError::SignInLocked)
+            };
+        }
+        if self.throttle.password_check(account, now).await? == PasswordCheck::Go {
+            return Ok(());
+        }
+        let Some(user) = user else {
+            return Err(AuthError::SignInLocked);
+        };
+        self.lock_sign_in(user).await?;
+        if passed().await? {
+            Ok(())
+        } else {
+            Err(AuthError::SignInLocked)
+        }
+    }
+
     /// Locks password sign-in for the account and mails its owner an unlock
     /// link, once per lock however many requests arrive at it.
     async fn lock_sign_in(&self, user: &User) -> Result<(), AuthError> {
@@ -494,10 +534,20 @@ impl Auth {
 
     /// Lifts the sign-in lock of the account an unlock link was sent to; the
     /// link is used up, and the guesses so far stop counting.
-    pub async fn unlock_sign_in(&self, token: &str) -> Result<User, AuthError> {
+    pub async fn unlock_sign_in(
+        &self,
+        token: &str,
+        client: &ClientInfo,
+    ) -> Result<User, AuthError> {
         let hashed = link_token_hash(token)?;
         self.live_link(&hashed, LinkPurpose::UnlockSignIn).await?;
-        let user = links::unlock_sign_in(&self.db, &hashed, self.now())
+        let now = self.now();
+        let network = client.ip_address().map(throttle::network);
+        let pass = network.as_deref().map(|network| NewPass {
+            network,
+            expires_at: now + SIGN_IN_PASS_LIFETIME,
+        });
+        let user = links::unlock_sign_in(&self.db, &hashed, pass.as_ref(), now)
             .await?
             .ok_or(LINK_GONE)?;
         self.throttle.forgive(&user.email).await?;
@@ -639,6 +689,9 @@ fn link_token_hash(token: &str) -> Result<String, AuthError> {
 /// Long enough to reach the mailbox after a night; a password reset works
 /// when it has run out.
 const UNLOCK_LINK_LIFETIME: Duration = Duration::hours(24);
+
+/// How long the network an owner unlocked (or reset) from passes a lock.
+const SIGN_IN_PASS_LIFETIME: Duration = Duration::days(30);
 
 const LINK_GONE: AuthError = AuthError::InvalidToken(
     "This link is not valid: it was used already or replaced by a newer one",

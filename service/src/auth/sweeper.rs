@@ -20,6 +20,7 @@ pub struct Swept {
     pub throttle_windows: u64,
     pub links: u64,
     pub mail: u64,
+    pub passes: u64,
 }
 
 impl Swept {
@@ -30,11 +31,17 @@ impl Swept {
             Stale::ThrottleWindows => &mut self.throttle_windows,
             Stale::Links => &mut self.links,
             Stale::Mail => &mut self.mail,
+            Stale::Passes => &mut self.passes,
         }
     }
 
     pub fn total(&self) -> u64 {
-        self.retired_tokens + self.sessions + self.throttle_windows + self.links + self.mail
+        self.retired_tokens
+            + self.sessions
+            + self.throttle_windows
+            + self.links
+            + self.mail
+            + self.passes
     }
 }
 
@@ -85,7 +92,7 @@ impl Sweeper {
     /// Rows of `kind` are stale when their time is at or before this.
     fn stale_before(&self, kind: Stale, now: DateTime<Utc>) -> DateTime<Utc> {
         match kind {
-            Stale::RetiredTokens | Stale::Sessions | Stale::Links => now,
+            Stale::RetiredTokens | Stale::Sessions | Stale::Links | Stale::Passes => now,
             Stale::ThrottleWindows => now - self.throttle_window,
             Stale::Mail => now - self.mail_retention,
         }
@@ -109,6 +116,7 @@ impl Sweeper {
                     throttle_windows = swept.throttle_windows,
                     links = swept.links,
                     mail = swept.mail,
+                    passes = swept.passes,
                     "swept stale rows"
                 ),
                 Ok(Some(_)) => tracing::debug!("nothing to sweep"),

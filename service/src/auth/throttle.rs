@@ -239,7 +239,7 @@ fn pair_key(account: &str, address: Option<&str>) -> String {
 /// What a limit per address counts: an IPv4 address, or the /64 an IPv6
 /// address belongs to, since one subscriber commonly holds a whole /64 and
 /// could otherwise step through its 2^64 addresses for fresh counts.
-fn network(address: &str) -> String {
+pub(super) fn network(address: &str) -> String {
     match address.parse::<IpAddr>() {
         Ok(IpAddr::V6(v6)) => match v6.to_ipv4_mapped() {
             Some(v4) => v4.to_string(),

@@ -103,7 +103,11 @@ impl Mutation {
         let password = Password::parse(new_password)
             .map_err(|err| err.on("newPassword"))
             .extend()?;
-        auth(ctx).reset_password(&token, password).await.extend()?;
+        let client = &request(ctx).client;
+        auth(ctx)
+            .reset_password(&token, password, client)
+            .await
+            .extend()?;
         Ok(true)
     }
 
@@ -127,13 +131,16 @@ impl Mutation {
 
     /// Unlocks password sign-in with the token of the link mailed when the
     /// account was locked after many failed sign-ins; each link works once.
+    /// Sign-in from the network it was followed on passes later locks for
+    /// 30 days (as after a password reset).
     /// Errors as for `resetPassword`.
     async fn unlock_sign_in(
         &self,
         ctx: &Context<'_>,
         token: String,
     ) -> async_graphql::Result<bool> {
-        auth(ctx).unlock_sign_in(&token).await.extend()?;
+        let client = &request(ctx).client;
+        auth(ctx).unlock_sign_in(&token, client).await.extend()?;
         Ok(true)
     }
 

@@ -6,6 +6,7 @@
 use chrono::{DateTime, Utc};
 use uuid::Uuid;
 
+use super::passes::{self, NewPass};
 use super::users::UserRow;
 use super::{Database, StorageError, outbox};
 use crate::domain::{LinkPurpose, Mail, NewLink, User, UserId};
@@ -143,11 +144,13 @@ pub async fn verify_email(
     })
 }
 
-/// Uses an unlock link: password sign-in works again. Gives the account, or
-/// `None` if the link was not live.
+/// Uses an unlock link: password sign-in works again, and from `pass`'s
+/// network passes a later lock. Gives the account, or `None` if the link was
+/// not live.
 pub async fn unlock_sign_in(
     db: &Database,
     token_hash: &str,
+    pass: Option<&NewPass<'_>>,
     now: DateTime<Utc>,
 ) -> Result<Option<User>, StorageError> {
     with_writer!(db, |pool| {
@@ -164,6 +167,11 @@ pub async fn unlock_sign_in(
         .bind(user_id)
         .fetch_one(&mut *tx)
         .await?;
+        if let Some(pass) = pass {
+            passes::grant_query!(user_id, pass)
+                .execute(&mut *tx)
+                .await?;
+        }
         tx.commit().await?;
         Ok(Some(User::from(user)))
     })

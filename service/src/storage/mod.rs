@@ -9,6 +9,7 @@ mod database;
 mod error;
 pub mod links;
 pub mod outbox;
+pub mod passes;
 pub mod sessions;
 pub mod sweep;
 pub mod throttle;

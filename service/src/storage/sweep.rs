@@ -26,15 +26,18 @@ pub enum Stale {
     Links,
     /// Mail sent, or given up on, by then. Unsent mail is never swept.
     Mail,
+    /// Sign-in passes that expired by then.
+    Passes,
 }
 
 impl Stale {
-    pub const ALL: [Self; 5] = [
+    pub const ALL: [Self; 6] = [
         Self::RetiredTokens,
         Self::Sessions,
         Self::ThrottleWindows,
         Self::Links,
         Self::Mail,
+        Self::Passes,
     ];
 
     /// One batch: `$1` is the instant, `$2` the most rows to delete. A
@@ -62,6 +65,10 @@ impl Stale {
             Self::Mail => {
                 "DELETE FROM mail_outbox WHERE id IN (
                      SELECT id FROM mail_outbox WHERE COALESCE(sent_at, failed_at) <= $1 LIMIT $2)"
+            }
+            Self::Passes => {
+                "DELETE FROM sign_in_passes WHERE (user_id, network) IN (
+                     SELECT user_id, network FROM sign_in_passes WHERE expires_at <= $1 LIMIT $2)"
             }
         }
     }

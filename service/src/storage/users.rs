@@ -4,6 +4,7 @@ use chrono::{DateTime, Utc};
 use uuid::Uuid;
 
 use super::error::{UniqueIndex, classify};
+use super::passes::{self, NewPass};
 use super::sessions::{self, NewSession};
 use super::{Database, StorageError, links, outbox};
 use crate::domain::{
@@ -325,6 +326,7 @@ pub async fn reset_password(
     db: &Database,
     token_hash: &str,
     new: &NewPassword<'_>,
+    pass: Option<&NewPass<'_>>,
     now: DateTime<Utc>,
 ) -> Result<bool, StorageError> {
     with_writer!(db, |pool| {
@@ -336,6 +338,9 @@ pub async fn reset_password(
             return Ok(false);
         };
         replace_password!(tx, UserId::from(id), new, true, now);
+        if let Some(pass) = pass {
+            passes::grant_query!(id, pass).execute(&mut *tx).await?;
+        }
         tx.commit().await?;
         Ok(true)
     })

@@ -14,6 +14,7 @@ on_both_engines!(
     an_ipv6_client_counts_as_its_64,
     guessing_from_many_addresses_locks_until_the_owner_unlocks,
     a_password_reset_lifts_the_lock,
+    guessers_cannot_relock_the_owner_out,
     a_stolen_session_cannot_guess_past_the_lock,
     one_document_checks_one_password,
     aliases_are_capped,
@@ -242,6 +243,50 @@ async fn a_password_reset_lifts_the_lock(engine: Engine) {
             "INVALID_CREDENTIALS"
         );
     }
+    // It can lock the account again, but not the owner where they reset it.
+    assert_eq!(
+        login_at(&app, "192.0.2.60", OWNER, "a guess").await,
+        "SIGN_IN_LOCKED"
+    );
+    assert_no_errors(&app.login(OWNER, new_password, false).await);
+}
+
+async fn guessers_cannot_relock_the_owner_out(engine: Engine) {
+    let app = botnet_app(engine).await;
+    lock_by_botnet(&app).await;
+    let token = app.mailed_token(OWNER, "sign_in_locked").await;
+    let unlocked = gql_from(
+        &app,
+        HOME,
+        "mutation($t: String!) { unlockSignIn(token: $t) }",
+        json!({ "t": token }),
+    )
+    .await;
+    assert_no_errors(&unlocked);
+    // The guessers, watching, lock it again at once...
+    for i in 0..6 {
+        let address = format!("198.51.100.{i}");
+        assert_eq!(
+            login_at(&app, &address, OWNER, "a guess").await,
+            "INVALID_CREDENTIALS"
+        );
+    }
+    assert_eq!(
+        login_at(&app, "198.51.100.99", OWNER, "a guess").await,
+        "SIGN_IN_LOCKED"
+    );
+    // ...but the owner signs in from where they unlocked it, and only there,
+    // for 30 days.
+    assert_eq!(login_at(&app, HOME, OWNER, PASSWORD).await, "OK");
+    assert_eq!(
+        login_at(&app, "198.51.100.200", OWNER, PASSWORD).await,
+        "SIGN_IN_LOCKED"
+    );
+    app.clock.advance(chrono::Duration::days(31));
+    assert_eq!(
+        login_at(&app, HOME, OWNER, PASSWORD).await,
+        "SIGN_IN_LOCKED"
+    );
 }
 
 async fn a_stolen_session_cannot_guess_past_the_lock(engine: Engine) {

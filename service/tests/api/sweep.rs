@@ -66,6 +66,7 @@ async fn stale_rows_go_and_live_ones_stay(engine: Engine) {
             throttle_windows: 2,
             links: 2,
             mail: 2,
+            passes: 0,
         }
     );
 
