@@ -180,12 +180,7 @@ impl Throttle {
         address: Option<&str>,
         now: DateTime<Utc>,
     ) -> Result<(), AuthError> {
-        let Some(address) = address else {
-            return Ok(());
-        };
-        self.count(self.registrations, &network(address), now)
-            .await?
-            .or_rate_limited()
+        self.per_address(self.registrations, address, now).await
     }
 
     /// Counts a request for a mailed link (reset or verification) from this
@@ -196,10 +191,20 @@ impl Throttle {
         address: Option<&str>,
         now: DateTime<Utc>,
     ) -> Result<(), AuthError> {
+        self.per_address(self.mail_per_address, address, now).await
+    }
+
+    /// `RATE_LIMITED` once this address (if known) is over `limit`.
+    async fn per_address(
+        &self,
+        limit: Limit,
+        address: Option<&str>,
+        now: DateTime<Utc>,
+    ) -> Result<(), AuthError> {
         let Some(address) = address else {
             return Ok(());
         };
-        self.count(self.mail_per_address, &network(address), now)
+        self.count(limit, &network(address), now)
             .await?
             .or_rate_limited()
     }

@@ -31,28 +31,16 @@ async fn proxied(engine: Engine, configure: impl FnOnce(&mut Config)) -> TestApp
     .await
 }
 
-async fn gql_from(app: &TestApp, address: &str, query: &str, variables: Value) -> Value {
-    app.http
-        .post(app.url("/graphql"))
-        .header("x-forwarded-for", address)
-        .json(&json!({ "query": query, "variables": variables }))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap()
-}
-
 /// The code of a sign-in from `address`, or "OK".
 async fn login_at(app: &TestApp, address: &str, email: &str, password: &str) -> String {
-    let reply = gql_from(
-        app,
-        address,
-        "mutation($i: LoginInput!) { login(input: $i) { accessToken } }",
-        json!({ "i": { "email": email, "password": password } }),
-    )
-    .await;
+    let reply = app
+        .gql_from(
+            address,
+            "mutation($i: LoginInput!) { login(input: $i) { accessToken } }",
+            json!({ "i": { "email": email, "password": password } }),
+            None,
+        )
+        .await;
     code(&reply)
 }
 
@@ -255,13 +243,14 @@ async fn guessers_cannot_relock_the_owner_out(engine: Engine) {
     let app = botnet_app(engine).await;
     lock_by_botnet(&app).await;
     let token = app.mailed_token(OWNER, "sign_in_locked").await;
-    let unlocked = gql_from(
-        &app,
-        HOME,
-        "mutation($t: String!) { unlockSignIn(token: $t) }",
-        json!({ "t": token }),
-    )
-    .await;
+    let unlocked = app
+        .gql_from(
+            HOME,
+            "mutation($t: String!) { unlockSignIn(token: $t) }",
+            json!({ "t": token }),
+            None,
+        )
+        .await;
     assert_no_errors(&unlocked);
     // The guessers, watching, lock it again at once...
     for i in 0..6 {
@@ -298,21 +287,14 @@ async fn a_stolen_session_cannot_guess_past_the_lock(engine: Engine) {
         let app = &app;
         async move {
             let reply = app
-                .http
-                .post(app.url("/graphql"))
-                .header("x-forwarded-for", address)
-                .bearer_auth(access)
-                .json(&json!({
-                    "query": "mutation($c: String!, $n: String!) {
+                .gql_from(
+                    &address,
+                    "mutation($c: String!, $n: String!) {
                         changePassword(currentPassword: $c, newPassword: $n) }",
-                    "variables": { "c": "a guess", "n": "an entirely new passphrase" },
-                }))
-                .send()
-                .await
-                .unwrap()
-                .json::<Value>()
-                .await
-                .unwrap();
+                    json!({ "c": "a guess", "n": "an entirely new passphrase" }),
+                    Some(&access),
+                )
+                .await;
             code(&reply)
         }
     };
@@ -412,13 +394,14 @@ async fn aliases_are_capped(engine: Engine) {
 }
 
 async fn register_at(app: &TestApp, address: &str, email: &str, username: &str) -> String {
-    let reply = gql_from(
-        app,
-        address,
-        "mutation($i: RegisterInput!) { register(input: $i) { accessToken } }",
-        json!({ "i": { "email": email, "username": username, "password": PASSWORD } }),
-    )
-    .await;
+    let reply = app
+        .gql_from(
+            address,
+            "mutation($i: RegisterInput!) { register(input: $i) { accessToken } }",
+            json!({ "i": { "email": email, "username": username, "password": PASSWORD } }),
+            None,
+        )
+        .await;
     code(&reply)
 }
 
@@ -457,13 +440,14 @@ async fn registrations_are_limited_per_address_and_taken_names_cost_no_hash(engi
 }
 
 async fn request_reset_at(app: &TestApp, address: &str, email: &str) -> String {
-    let reply = gql_from(
-        app,
-        address,
-        "mutation($e: String!) { requestPasswordReset(email: $e) }",
-        json!({ "e": email }),
-    )
-    .await;
+    let reply = app
+        .gql_from(
+            address,
+            "mutation($e: String!) { requestPasswordReset(email: $e) }",
+            json!({ "e": email }),
+            None,
+        )
+        .await;
     code(&reply)
 }
 

@@ -20,19 +20,13 @@ on_both_engines!(alone: unknown_emails_cost_as_much_as_wrong_passwords);
 
 /// A login from `X-Forwarded-For: forwarded`, whatever the service makes of it.
 async fn login_from(app: &TestApp, email: &str, forwarded: &str) -> Value {
-    app.http
-        .post(app.url("/graphql"))
-        .header("x-forwarded-for", forwarded)
-        .json(&json!({
-            "query": "mutation($i: LoginInput!) { login(input: $i) { accessToken } }",
-            "variables": { "i": { "email": email, "password": "not the password" } },
-        }))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap()
+    app.gql_from(
+        forwarded,
+        "mutation($i: LoginInput!) { login(input: $i) { accessToken } }",
+        json!({ "i": { "email": email, "password": "not the password" } }),
+        None,
+    )
+    .await
 }
 
 async fn parallel_guesses_never_pass_the_account_limit(engine: Engine) {

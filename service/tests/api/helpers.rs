@@ -237,12 +237,38 @@ impl TestApp {
 
     /// Posts one GraphQL operation; returns the whole JSON reply.
     pub async fn gql(&self, query: &str, variables: Value, token: Option<&str>) -> Value {
+        self.post_gql(None, query, variables, token).await
+    }
+
+    /// The same, as if through a proxy that says the client is `forwarded`
+    /// (believed only when the service trusts loopback as a proxy).
+    pub async fn gql_from(
+        &self,
+        forwarded: &str,
+        query: &str,
+        variables: Value,
+        token: Option<&str>,
+    ) -> Value {
+        self.post_gql(Some(forwarded), query, variables, token)
+            .await
+    }
+
+    async fn post_gql(
+        &self,
+        forwarded: Option<&str>,
+        query: &str,
+        variables: Value,
+        token: Option<&str>,
+    ) -> Value {
         let mut request = self
             .http
             .post(self.url("/graphql"))
             .json(&json!({ "query": query, "variables": variables }));
         if let Some(token) = token {
             request = request.bearer_auth(token);
+        }
+        if let Some(forwarded) = forwarded {
+            request = request.header("x-forwarded-for", forwarded);
         }
         let response = request.send().await.expect("the service answers");
         assert!(response.status().is_success(), "HTTP {}", response.status());
