@@ -84,7 +84,24 @@ pub fn router(state: AppState, config: &Config) -> Router {
         app = app.merge(graphiql::routes());
     }
     app = match &config.static_dir {
-        Some(dir) => app.fallback_service(spa(dir)),
+        // The policies of a page, for the pages (the API's JSON answers are
+        // never rendered, and `me` need not carry half a kilobyte of them).
+        Some(dir) => app.fallback_service(
+            tower::ServiceBuilder::new()
+                .layer(security_header(
+                    header::CONTENT_SECURITY_POLICY,
+                    CONTENT_SECURITY_POLICY,
+                ))
+                .layer(security_header(
+                    HeaderName::from_static("permissions-policy"),
+                    PERMISSIONS_POLICY,
+                ))
+                .layer(security_header(
+                    HeaderName::from_static("cross-origin-opener-policy"),
+                    "same-origin",
+                ))
+                .service(spa(dir)),
+        ),
         None => app.fallback(not_found),
     };
 
@@ -103,18 +120,6 @@ pub fn router(state: AppState, config: &Config) -> Router {
         .layer(security_header(header::X_CONTENT_TYPE_OPTIONS, "nosniff"))
         .layer(security_header(header::X_FRAME_OPTIONS, "DENY"))
         .layer(security_header(header::REFERRER_POLICY, "no-referrer"))
-        .layer(security_header(
-            header::CONTENT_SECURITY_POLICY,
-            CONTENT_SECURITY_POLICY,
-        ))
-        .layer(security_header(
-            HeaderName::from_static("permissions-policy"),
-            PERMISSIONS_POLICY,
-        ))
-        .layer(security_header(
-            HeaderName::from_static("cross-origin-opener-policy"),
-            "same-origin",
-        ))
         .layer(CatchPanicLayer::new())
         .layer(TraceLayer::new_for_http().make_span_with(request_span))
         .layer(PropagateRequestIdLayer::new(request_id.clone()))
