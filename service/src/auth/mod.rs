@@ -267,6 +267,7 @@ impl Auth {
         if !racing {
             tracing::warn!(session = %retired.session_id, user = %retired.user_id,
                 "refresh token reuse detected; revoking the session");
+            metrics::counter!(crate::telemetry::REFRESH_TOKEN_REUSE).increment(1);
             sessions::delete(&self.db, retired.session_id).await?;
         }
         Ok(())

@@ -1,12 +1,13 @@
 //! Every error a client sees carries a stable `extensions.code`.
 
 use std::sync::Arc;
+use std::time::Instant;
 
 use async_graphql::{Data, ErrorExtensions, Executor, Request, Response, Schema};
 use futures_util::StreamExt;
 use futures_util::stream::BoxStream;
 
-use super::{Mutation, Query, Subscription};
+use super::{Mutation, Query, Subscription, measure};
 use crate::auth::AuthError;
 use crate::domain::InvalidInput;
 
@@ -48,14 +49,23 @@ impl ErrorExtensions for InvalidInput {
 pub struct AppSchema(pub(super) Schema<Query, Mutation, Subscription>);
 
 /// The code of an error raised by async-graphql itself.
-const VALIDATION_FAILED: &str = "GRAPHQL_VALIDATION_FAILED";
+pub(super) const VALIDATION_FAILED: &str = "GRAPHQL_VALIDATION_FAILED";
 
 impl Executor for AppSchema {
     async fn execute(&self, mut request: Request) -> Response {
-        if let Err(refused) = super::limits::check(&mut request) {
-            return Response::from_errors(vec![refused]);
-        }
-        with_codes(self.0.execute(request).await)
+        let started = Instant::now();
+        let checked = super::limits::check(&mut request);
+        // After the check, which parsed the document and kept the parse. The
+        // name is moved out and back: it borrows alongside the document.
+        let name = request.operation_name.take();
+        let operation = measure::operation(request.parsed_query().ok(), name.as_deref());
+        request.operation_name = name;
+        let response = match checked {
+            Ok(()) => with_codes(self.0.execute(request).await),
+            Err(refused) => Response::from_errors(vec![refused]),
+        };
+        measure::record(operation, &response, started.elapsed());
+        response
     }
 
     fn execute_stream(
