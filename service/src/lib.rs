@@ -36,7 +36,7 @@ pub struct App {
     pub postman: Postman,
     /// Deletes stale rows every `SWEEP_INTERVAL_SECONDS`; `serve` runs it too.
     pub sweeper: Sweeper,
-    /// The metrics listener's router, with `METRICS_BIND_ADDR`.
+    /// What `serve` runs on `METRICS_BIND_ADDR`, when that is set.
     pub metrics: Option<http::Metrics>,
 }
 
