@@ -4,6 +4,7 @@
 //! off, the default) a record is a check of one atomic and nothing more.
 
 use std::sync::OnceLock;
+use std::sync::atomic::{AtomicBool, Ordering};
 
 use metrics::{Unit, describe_counter, describe_gauge, describe_histogram};
 use metrics_exporter_prometheus::{Matcher, PrometheusBuilder, PrometheusHandle};
@@ -56,6 +57,14 @@ const LATENCY_BUCKETS: &[f64] = &[
     0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0,
 ];
 
+static RECORDING: AtomicBool = AtomicBool::new(false);
+
+/// Whether a recorder is installed: without one, callers skip even naming
+/// what they would record.
+pub fn recording() -> bool {
+    RECORDING.load(Ordering::Relaxed)
+}
+
 /// The process's Prometheus recorder, installed the first time it is asked
 /// for (the facade takes one recorder per process, so `App::build` may run
 /// again, as the tests do, and share it).
@@ -69,6 +78,7 @@ pub fn metrics_recorder() -> PrometheusHandle {
                 .install_recorder()
                 .expect("no other metrics recorder is installed");
             describe();
+            RECORDING.store(true, Ordering::Relaxed);
             handle
         })
         .clone()

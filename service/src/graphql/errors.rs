@@ -10,6 +10,7 @@ use futures_util::stream::BoxStream;
 use super::{Mutation, Query, Subscription, measure};
 use crate::auth::AuthError;
 use crate::domain::InvalidInput;
+use crate::telemetry;
 
 impl ErrorExtensions for AuthError {
     fn extend(&self) -> async_graphql::Error {
@@ -55,16 +56,15 @@ impl Executor for AppSchema {
     async fn execute(&self, mut request: Request) -> Response {
         let started = Instant::now();
         let checked = super::limits::check(&mut request);
-        // After the check, which parsed the document and kept the parse. The
-        // name is moved out and back: it borrows alongside the document.
-        let name = request.operation_name.take();
-        let operation = measure::operation(request.parsed_query().ok(), name.as_deref());
-        request.operation_name = name;
+        // After the check, which parsed the document and kept the parse.
+        let operation = telemetry::recording().then(|| measure::operation_of(&mut request));
         let response = match checked {
             Ok(()) => with_codes(self.0.execute(request).await),
             Err(refused) => Response::from_errors(vec![refused]),
         };
-        measure::record(operation, &response, started.elapsed());
+        if let Some(operation) = operation {
+            measure::record(operation, &response, started.elapsed());
+        }
         response
     }
 

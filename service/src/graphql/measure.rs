@@ -8,7 +8,7 @@ use std::time::Duration;
 use async_graphql::parser::types::{
     DocumentOperations, ExecutableDocument, OperationDefinition, Selection, SelectionSet,
 };
-use async_graphql::{Response, Value};
+use async_graphql::{Request, Response, Value};
 
 use super::limits::{TOO_MANY_ALIASES, TOO_MANY_PASSWORD_FIELDS};
 use crate::auth::AuthError;
@@ -75,6 +75,16 @@ const CODES: &[&str] = &[
     "UNAUTHENTICATED",
 ];
 const OTHER_CODE: &str = "OTHER";
+
+/// [`operation`] of a request whose document has been parsed (the parse is
+/// kept in the request).
+pub fn operation_of(request: &mut Request) -> &'static str {
+    // Moved out and back: the name borrows alongside the document.
+    let name = request.operation_name.take();
+    let operation = operation(request.parsed_query().ok(), name.as_deref());
+    request.operation_name = name;
+    operation
+}
 
 /// The operation's first root field in the document, when every root field
 /// of it is one of the schema's (`other` otherwise). Never the client's

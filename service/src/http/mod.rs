@@ -32,7 +32,7 @@ pub use websocket::{Limits as WebSocketLimits, MAX_OPERATIONS_PER_CONNECTION};
 use crate::config::Config;
 use crate::graphql::AppSchema;
 use crate::storage::Database;
-use crate::telemetry::HTTP_RESPONSES;
+use crate::telemetry::{self, HTTP_RESPONSES};
 
 /// GraphQL documents are small; anything bigger is refused before parsing.
 pub(crate) const MAX_BODY_BYTES: usize = 64 * 1024;
@@ -214,7 +214,10 @@ impl<B> OnResponse<B> for CountResponse {
         latency: Duration,
         span: &tracing::Span,
     ) {
-        metrics::counter!(HTTP_RESPONSES, "status" => status_label(response.status())).increment(1);
+        if telemetry::recording() {
+            metrics::counter!(HTTP_RESPONSES, "status" => status_label(response.status()))
+                .increment(1);
+        }
         DefaultOnResponse::default().on_response(response, latency, span);
     }
 }
