@@ -100,7 +100,7 @@ bench-compare REV *ARGS:
     just bench --baseline-bin "$CARGO_TARGET_DIR/bench/service-baseline" {{ARGS}}
 
 # Debian's Chromium, nginx and psql for the end-to-end suite (never a browser downloaded by a test tool)
-_e2e-tools: (_debian-tools "/usr/bin/chromium=chromium" "nginx=nginx-light" "psql=postgresql-client")
+_e2e-tools: (_debian-tools "/usr/bin/chromium=chromium" "nginx=nginx-light" "psql=postgresql-client" "prometheus=prometheus")
 
 # Installs each `command=package` whose command is missing (apt as root; otherwise says what to install)
 [positional-arguments]
@@ -118,10 +118,11 @@ _debian-tools +NEEDS:
     apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${missing[@]}"
 
 # Validate the deployment: both compose files, and nginx -t on the rendered proxy and client configs
-check-deploy: (_debian-tools "docker-compose=docker-compose" "nginx=nginx-light") (_npm-ci "client")
-    docker-compose --env-file .env.example -f docker-compose.yml config -q
-    docker-compose --env-file .env.example -f docker-compose.yml -f deploy/docker-compose.dev.yml config -q
+check-deploy: (_debian-tools "docker-compose=docker-compose" "nginx=nginx-light" "promtool=prometheus") (_npm-ci "client")
+    docker-compose --env-file .env.example -f docker-compose.yml --profile metrics config -q
+    docker-compose --env-file .env.example -f docker-compose.yml -f deploy/docker-compose.dev.yml --profile metrics config -q
     echo "docker-compose.yml and deploy/docker-compose.dev.yml: valid"
+    promtool check config deploy/prometheus/prometheus.yml
     node client/e2e/stack.mjs check-nginx
 
 # Build and start the product in Docker (PostgreSQL, two service replicas, client, nginx): http://localhost:8080

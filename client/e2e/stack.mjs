@@ -1,7 +1,9 @@
 // The whole product on loopback, as docker-compose.yml runs it: a fresh
 // PostgreSQL database, two replicas of the service on it, the built client
-// served by nginx, the reverse proxy from deploy/nginx in front, and a real
-// SMTP server (npm smtp-server) that receives the replicas' mail. Both
+// served by nginx, the reverse proxy from deploy/nginx in front, a real
+// SMTP server (npm smtp-server) that receives the replicas' mail, and
+// Debian's Prometheus scraping the replicas' metrics listeners (compose's
+// `metrics` profile). Both
 // nginx configs are rendered from the committed templates the way the nginx
 // image renders them (only the variables given are replaced), then run by
 // Debian's nginx.
@@ -22,6 +24,7 @@ import { simpleParser } from 'mailparser';
 // (Not import.meta.dirname: Debian's Node 18 lacks it.)
 export const root = fileURLToPath(new URL('../..', import.meta.url));
 const nginxBin = process.env.NGINX ?? '/usr/sbin/nginx';
+const prometheusBin = process.env.PROMETHEUS ?? '/usr/bin/prometheus';
 const adminUrl = process.env.TEST_DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres';
 const templates = {
   proxy: join(root, 'deploy', 'nginx', 'templates', 'default.conf.template'),
@@ -206,9 +209,10 @@ export async function startStack({ serviceBin, serviceEnv = {} }) {
       ...serviceEnv,
     };
     const servicePorts = [await freePort(), await freePort()];
-    const replicas = servicePorts.map((port) => {
+    const metricsPorts = [await freePort(), await freePort()];
+    const replicas = servicePorts.map((port, i) => {
       const child = spawn(serviceBin, ['serve'], {
-        env: { ...env, BIND_ADDR: `127.0.0.1:${port}` },
+        env: { ...env, BIND_ADDR: `127.0.0.1:${port}`, METRICS_BIND_ADDR: `127.0.0.1:${metricsPorts[i]}` },
         stdio: ['ignore', 'inherit', 'inherit'],
       });
       children.push(child);
@@ -235,10 +239,37 @@ export async function startStack({ serviceBin, serviceEnv = {} }) {
     children.push(nginx);
     await waitFor(`${base}/health/ready`, 'nginx', nginx);
 
+    // As deploy/prometheus/prometheus.yml, but every second and on loopback;
+    // its data in the stack's temporary directory.
+    const metricsTargets = metricsPorts.map((p) => `127.0.0.1:${p}`);
+    const prometheusPort = await freePort();
+    writeFileSync(join(dir, 'prometheus.yml'), `# Written by client/e2e/stack.mjs
+global:
+  scrape_interval: 1s
+  scrape_timeout: 1s
+scrape_configs:
+  - job_name: service
+    static_configs:
+      - targets: ${JSON.stringify(metricsTargets)}
+`);
+    const prometheus = spawn(prometheusBin, [
+      `--config.file=${join(dir, 'prometheus.yml')}`,
+      `--storage.tsdb.path=${join(dir, 'prometheus-data')}`,
+      `--web.listen-address=127.0.0.1:${prometheusPort}`,
+      '--log.level=warn',
+    ], { stdio: ['ignore', 'ignore', 'inherit'] });
+    children.push(prometheus);
+    const prometheusUrl = `http://127.0.0.1:${prometheusPort}`;
+    await waitFor(`${prometheusUrl}/-/ready`, 'prometheus', prometheus);
+
     return {
       base,
       database,
       replicas: servicePorts.map((p) => `127.0.0.1:${p}`),
+      /// Each replica's metrics listener (`host:port`), in replica order.
+      metricsTargets,
+      /// Prometheus's HTTP API, scraping `metricsTargets` every second.
+      prometheusUrl,
       env,
       /// Every message the replicas sent, as the SMTP server received it.
       mail,

@@ -72,6 +72,12 @@ pub struct Config {
     #[arg(long, env = "BIND_ADDR", default_value = "127.0.0.1:8000")]
     pub bind_addr: SocketAddr,
 
+    /// Where to serve Prometheus metrics (`GET /metrics`), on a listener of
+    /// their own that no proxy routes to; unset: no metrics. Anyone who can
+    /// connect may read them: a loopback or private address only.
+    #[arg(long, env = "METRICS_BIND_ADDR")]
+    pub metrics_bind_addr: Option<SocketAddr>,
+
     /// HS256 signing key. Required in production (at least 32 bytes).
     #[arg(long, env = "SECRET_KEY", hide_env_values = true)]
     pub secret_key: Option<String>,

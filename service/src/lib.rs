@@ -40,11 +40,19 @@ pub struct App {
     /// Seals new audit events every `AUDIT_SEAL_INTERVAL_SECONDS`; `serve`
     /// runs it too.
     pub sealer: Sealer,
+    /// What `serve` runs on `METRICS_BIND_ADDR`, when that is set.
+    pub metrics: Option<http::Metrics>,
 }
 
 impl App {
     pub async fn build(config: &Config, clock: Clock) -> anyhow::Result<Self> {
+        // First: what is recorded before the recorder is in place is lost
+        // (the hashing queue's gauge would then count down from zero).
+        let recorder = config
+            .metrics_bind_addr
+            .map(|_| telemetry::metrics_recorder());
         let database = Database::connect(&config.database_url, config.database_max_connections)?;
+        let metrics = recorder.map(|handle| http::Metrics::new(handle, database.clone()));
         database.migrate_when_reachable(STARTUP_PATIENCE).await?;
         let doorbell = Doorbell::default();
         let auth = Auth::new(database.clone(), config, clock.clone(), doorbell.clone())?;
@@ -68,6 +76,7 @@ impl App {
         };
         Ok(Self {
             router: http::router(state, config),
+            metrics,
             database,
             auth,
             postman,

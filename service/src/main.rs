@@ -1,6 +1,7 @@
 use std::process::ExitCode;
 
 use clap::{Parser, Subcommand};
+use futures_util::FutureExt;
 use service::auth::{SeedOutcome, audit};
 use service::config::Config;
 use service::domain::{Clock, NewAccount};
@@ -84,6 +85,14 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
             let addr = config.listen_addr()?;
             let app = App::build(&config, Clock::default()).await?;
             let listener = tokio::net::TcpListener::bind(addr).await?;
+            let metrics = match (app.metrics, config.metrics_bind_addr) {
+                (Some(metrics), Some(addr)) => {
+                    let listener = tokio::net::TcpListener::bind(addr).await?;
+                    tracing::info!(addr = %listener.local_addr()?, "metrics listening");
+                    Some((metrics, listener))
+                }
+                _ => None,
+            };
             tracing::info!(
                 addr = %listener.local_addr()?,
                 database = app.database.engine(),
@@ -100,7 +109,17 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
             let sweeper = tokio::spawn(app.sweeper.run());
             // Events left unsealed are sealed by the next round, anywhere.
             let sealer = tokio::spawn(app.sealer.run());
-            http::serve(listener, app.router, shutdown_signal()).await?;
+            // One signal drains both listeners.
+            let shutdown = shutdown_signal().shared();
+            match metrics {
+                Some((metrics, metrics_listener)) => {
+                    tokio::try_join!(
+                        http::serve(listener, app.router, shutdown.clone()),
+                        metrics.serve(metrics_listener, shutdown),
+                    )?;
+                }
+                None => http::serve(listener, app.router, shutdown).await?,
+            }
             postman.abort();
             sweeper.abort();
             sealer.abort();

@@ -82,6 +82,10 @@ impl Sealer {
                 }
                 Err(err) => tracing::warn!(error = %err, "audit sealing failed; will retry"),
             }
+            match self.lag(self.clock.now()).await {
+                Ok(lag) => metrics::gauge!(crate::telemetry::AUDIT_SEAL_LAG).set(lag),
+                Err(err) => tracing::debug!(error = %err, "could not read the audit seal lag"),
+            }
         }
     }
 }

@@ -325,6 +325,7 @@ impl Auth {
         if !racing {
             tracing::warn!(session = %retired.session_id, user = %retired.user_id,
                 "refresh token reuse detected; revoking the session");
+            metrics::counter!(crate::telemetry::REFRESH_TOKEN_REUSE).increment(1);
             let event = NewEvent::new(AuditKind::RefreshTokenReused, Some(client))
                 .about(retired.user_id)
                 .by(Actor::System);

@@ -12,6 +12,7 @@
 
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
+use std::time::Instant;
 
 use base64::Engine as _;
 use hmac::{Hmac, Mac};
@@ -20,6 +21,7 @@ use tokio::sync::{OnceCell, mpsc, oneshot};
 
 use super::AuthError;
 use crate::domain::{Password, PasswordHash};
+use crate::telemetry::{HASH_QUEUE_DEPTH, HASH_QUEUE_WAIT};
 
 /// How much lower than the rest of the process the hashing threads run.
 /// Under a login flood every core hashes, and a `me` or `/health` arriving
@@ -118,7 +120,10 @@ impl PasswordHasher {
     ) -> Result<T, AuthError> {
         let (done, result) = oneshot::channel();
         let runs = self.runs.clone();
+        let queued = Instant::now();
         let job: Job = Box::new(move || {
+            metrics::gauge!(HASH_QUEUE_DEPTH).decrement(1.0);
+            metrics::histogram!(HASH_QUEUE_WAIT).record(queued.elapsed());
             // Nobody waits any more (the request was dropped while queued):
             // skip the work.
             if !done.is_closed() {
@@ -126,9 +131,12 @@ impl PasswordHasher {
                 let _ = done.send(work());
             }
         });
-        self.jobs
-            .send(job)
-            .map_err(|_| AuthError::internal("the hashing threads have stopped".to_owned()))?;
+        // Counted up before the send: a thread may take the job at once.
+        metrics::gauge!(HASH_QUEUE_DEPTH).increment(1.0);
+        self.jobs.send(job).map_err(|_| {
+            metrics::gauge!(HASH_QUEUE_DEPTH).decrement(1.0);
+            AuthError::internal("the hashing threads have stopped".to_owned())
+        })?;
         result
             .await
             .map_err(AuthError::internal)?

@@ -1,14 +1,16 @@
 //! Every error a client sees carries a stable `extensions.code`.
 
 use std::sync::Arc;
+use std::time::Instant;
 
 use async_graphql::{Data, ErrorExtensions, Executor, Request, Response, Schema};
 use futures_util::StreamExt;
 use futures_util::stream::BoxStream;
 
-use super::{Mutation, Query, Subscription};
+use super::{Mutation, Query, Subscription, measure};
 use crate::auth::AuthError;
 use crate::domain::InvalidInput;
+use crate::telemetry;
 
 impl ErrorExtensions for AuthError {
     fn extend(&self) -> async_graphql::Error {
@@ -48,14 +50,22 @@ impl ErrorExtensions for InvalidInput {
 pub struct AppSchema(pub(super) Schema<Query, Mutation, Subscription>);
 
 /// The code of an error raised by async-graphql itself.
-const VALIDATION_FAILED: &str = "GRAPHQL_VALIDATION_FAILED";
+pub(super) const VALIDATION_FAILED: &str = "GRAPHQL_VALIDATION_FAILED";
 
 impl Executor for AppSchema {
     async fn execute(&self, mut request: Request) -> Response {
-        if let Err(refused) = super::limits::check(&mut request) {
-            return Response::from_errors(vec![refused]);
+        let started = Instant::now();
+        let checked = super::limits::check(&mut request);
+        // After the check, which parsed the document and kept the parse.
+        let operation = telemetry::recording().then(|| measure::operation_of(&mut request));
+        let response = match checked {
+            Ok(()) => with_codes(self.0.execute(request).await),
+            Err(refused) => Response::from_errors(vec![refused]),
+        };
+        if let Some(operation) = operation {
+            measure::record(operation, &response, started.elapsed());
         }
-        with_codes(self.0.execute(request).await)
+        response
     }
 
     fn execute_stream(

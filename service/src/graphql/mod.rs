@@ -6,6 +6,7 @@ mod context;
 mod errors;
 mod guard;
 mod limits;
+mod measure;
 mod mutation;
 mod query;
 mod subscription;
@@ -35,6 +36,7 @@ fn builder() -> SchemaBuilder<Query, Mutation, Subscription> {
 /// The executable schema. Without the playground (production by default),
 /// introspection and "did you mean" suggestions are off too.
 pub fn schema(auth: Auth, playground: bool) -> AppSchema {
+    measure::load_root_fields();
     let builder = builder().data(auth);
     AppSchema(if playground {
         builder.finish()

@@ -3,6 +3,7 @@ use uuid::Uuid;
 
 use super::context::{auth, caller, request};
 use super::guard::RoleGuard;
+use super::measure;
 use super::types::{
     AuthPayload, LoginInput, RegisterInput, RoleObject, TokenPair, UpdateProfileInput, UserObject,
 };
@@ -29,9 +30,13 @@ impl Mutation {
         ctx: &Context<'_>,
         input: LoginInput,
     ) -> async_graphql::Result<AuthPayload> {
-        let sign_in = SignIn::try_from(input).extend()?;
         let client = &request(ctx).client;
-        Ok(auth(ctx).login(sign_in, client).await.extend()?.into())
+        let signed_in = match SignIn::try_from(input) {
+            Ok(sign_in) => auth(ctx).login(sign_in, client).await,
+            Err(invalid) => Err(invalid.into()),
+        };
+        measure::sign_in(&signed_in);
+        Ok(signed_in.extend()?.into())
     }
 
     /// Trades a refresh token for a new pair; the old refresh token stops

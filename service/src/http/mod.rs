@@ -5,6 +5,7 @@ mod graphiql;
 mod graphql;
 mod health;
 mod media;
+mod prometheus;
 mod websocket;
 
 use std::net::SocketAddr;
@@ -23,13 +24,15 @@ use tower_http::request_id::{MakeRequestUuid, PropagateRequestIdLayer, SetReques
 use tower_http::services::{ServeDir, ServeFile};
 use tower_http::set_header::SetResponseHeaderLayer;
 use tower_http::timeout::TimeoutLayer;
-use tower_http::trace::TraceLayer;
+use tower_http::trace::{DefaultOnResponse, OnResponse, TraceLayer};
 
+pub use prometheus::Metrics;
 pub use websocket::{Limits as WebSocketLimits, MAX_OPERATIONS_PER_CONNECTION};
 
 use crate::config::Config;
 use crate::graphql::AppSchema;
 use crate::storage::Database;
+use crate::telemetry::{self, HTTP_RESPONSES};
 
 /// GraphQL documents are small; anything bigger is refused before parsing.
 pub(crate) const MAX_BODY_BYTES: usize = 64 * 1024;
@@ -121,7 +124,11 @@ pub fn router(state: AppState, config: &Config) -> Router {
         .layer(security_header(header::X_FRAME_OPTIONS, "DENY"))
         .layer(security_header(header::REFERRER_POLICY, "no-referrer"))
         .layer(CatchPanicLayer::new())
-        .layer(TraceLayer::new_for_http().make_span_with(request_span))
+        .layer(
+            TraceLayer::new_for_http()
+                .make_span_with(request_span)
+                .on_response(CountResponse),
+        )
         .layer(PropagateRequestIdLayer::new(request_id.clone()))
         .layer(SetRequestIdLayer::new(request_id, MakeRequestUuid))
 }
@@ -194,4 +201,52 @@ fn request_span(request: &axum::http::Request<axum::body::Body>) -> tracing::Spa
 
 fn security_header(name: HeaderName, value: &'static str) -> SetResponseHeaderLayer<HeaderValue> {
     SetResponseHeaderLayer::if_not_present(name, HeaderValue::from_static(value))
+}
+
+/// Counts every answer by status, then logs it as tower-http does by default.
+#[derive(Clone, Copy)]
+struct CountResponse;
+
+impl<B> OnResponse<B> for CountResponse {
+    fn on_response(
+        self,
+        response: &axum::http::Response<B>,
+        latency: Duration,
+        span: &tracing::Span,
+    ) {
+        if telemetry::recording() {
+            metrics::counter!(HTTP_RESPONSES, "status" => status_label(response.status()))
+                .increment(1);
+        }
+        DefaultOnResponse::default().on_response(response, latency, span);
+    }
+}
+
+/// The statuses the service answers with, as label values that need no
+/// allocation; any other by its class.
+fn status_label(status: StatusCode) -> &'static str {
+    const ANSWERED: [(u16, &str); 17] = [
+        (101, "101"),
+        (200, "200"),
+        (204, "204"),
+        (206, "206"),
+        (304, "304"),
+        (400, "400"),
+        (401, "401"),
+        (403, "403"),
+        (404, "404"),
+        (405, "405"),
+        (406, "406"),
+        (408, "408"),
+        (413, "413"),
+        (415, "415"),
+        (429, "429"),
+        (500, "500"),
+        (503, "503"),
+    ];
+    let code = status.as_u16();
+    match ANSWERED.iter().find(|(answered, _)| *answered == code) {
+        Some((_, label)) => label,
+        None => ["1xx", "2xx", "3xx", "4xx", "5xx"][usize::from(code / 100).clamp(1, 5) - 1],
+    }
 }

@@ -142,6 +142,23 @@ impl Database {
         Ok(())
     }
 
+    /// Each pool's name, open connections and idle connections: counters
+    /// the pools keep, read without waiting.
+    pub fn pool_usage(&self) -> Vec<PoolUsage> {
+        let usage = |name, size: u32, idle: usize| PoolUsage {
+            pool: name,
+            open: size as usize,
+            idle,
+        };
+        match self {
+            Self::Postgres(pool) => vec![usage("main", pool.size(), pool.num_idle())],
+            Self::Sqlite { pool, writer } => vec![
+                usage("read", pool.size(), pool.num_idle()),
+                usage("write", writer.size(), writer.num_idle()),
+            ],
+        }
+    }
+
     pub async fn close(&self) {
         match self {
             Self::Postgres(pool) => pool.close().await,
@@ -151,6 +168,15 @@ impl Database {
             }
         }
     }
+}
+
+/// One pool's connections at a moment ([`Database::pool_usage`]).
+#[derive(Clone, Copy, Debug)]
+pub struct PoolUsage {
+    /// `main` on PostgreSQL; `read` and `write` on SQLite.
+    pub pool: &'static str,
+    pub open: usize,
+    pub idle: usize,
 }
 
 /// sqlx pings every connection it hands out by default: a round trip before

@@ -16,5 +16,5 @@ pub mod sweep;
 pub mod throttle;
 pub mod users;
 
-pub use database::Database;
+pub use database::{Database, PoolUsage};
 pub use error::StorageError;

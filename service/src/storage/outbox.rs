@@ -6,7 +6,7 @@ use uuid::Uuid;
 
 use super::{Database, StorageError};
 use crate::domain::{Mail, MailKind};
-use crate::with_writer;
+use crate::{with_pool, with_writer};
 
 /// The insert, not yet run, so it can run in the transaction of whatever the
 /// message announces.
@@ -167,4 +167,17 @@ pub async fn mark_unsent(
         .map(|_| ())
     })?;
     Ok(())
+}
+
+/// Messages neither sent nor given up on: due now, or waiting to be retried.
+/// (The partial index of due mail covers exactly these rows.)
+pub async fn backlog(db: &Database) -> Result<i64, StorageError> {
+    let count = with_pool!(db, |pool| {
+        sqlx::query_scalar(
+            "SELECT COUNT(*) FROM mail_outbox WHERE sent_at IS NULL AND failed_at IS NULL",
+        )
+        .fetch_one(pool)
+        .await
+    })?;
+    Ok(count)
 }

@@ -71,6 +71,7 @@ pub fn test_config() -> Config {
         database_url: String::new(),
         database_max_connections: 5,
         bind_addr: "127.0.0.1:0".parse().unwrap(),
+        metrics_bind_addr: None,
         secret_key: Some(TEST_SECRET.into()),
         environment: Environment::Development,
         static_dir: None,
@@ -140,6 +141,8 @@ pub struct TestApp {
     pub sweeper: service::auth::sweeper::Sweeper,
     /// The audit trail's sealer, which tests run by hand (`seal`).
     pub sealer: service::auth::audit::Sealer,
+    /// The metrics listener, when the config sets `metrics_bind_addr`.
+    pub metrics_addr: Option<SocketAddr>,
     _database: std::sync::Arc<TestDatabase>,
 }
 
@@ -159,12 +162,14 @@ impl TestApp {
     /// A second service on the same database (and the same time), as another
     /// replica would be.
     pub async fn replica(&self) -> Self {
-        Self::serve(
-            self.config.clone(),
-            self.clock.clone(),
-            self._database.clone(),
-        )
-        .await
+        self.replica_with(|_| {}).await
+    }
+
+    /// A replica configured otherwise.
+    pub async fn replica_with(&self, configure: impl FnOnce(&mut Config)) -> Self {
+        let mut config = self.config.clone();
+        configure(&mut config);
+        Self::serve(config, self.clock.clone(), self._database.clone()).await
     }
 
     async fn serve(config: Config, clock: Clock, database: std::sync::Arc<TestDatabase>) -> Self {
@@ -180,6 +185,12 @@ impl TestApp {
             app.router,
             std::future::pending(),
         ));
+        let mut metrics_addr = None;
+        if let (Some(metrics), Some(bind)) = (app.metrics, config.metrics_bind_addr) {
+            let listener = tokio::net::TcpListener::bind(bind).await.unwrap();
+            metrics_addr = Some(listener.local_addr().unwrap());
+            tokio::spawn(metrics.serve(listener, std::future::pending()));
+        }
         Self {
             addr,
             http: reqwest::Client::new(),
@@ -188,6 +199,7 @@ impl TestApp {
             postman: app.postman,
             sweeper: app.sweeper,
             sealer: app.sealer,
+            metrics_addr,
             clock,
             config,
             _database: database,

@@ -18,6 +18,7 @@ mod hardening;
 mod http_surface;
 mod load;
 mod mail;
+mod metrics;
 mod passwords;
 mod profile;
 mod sessions;
