@@ -222,12 +222,21 @@ async fn send<Q: GraphQLQuery>(
     variables: Q::Variables,
     access_token: Option<&str>,
 ) -> Result<Q::ResponseData, ApiError> {
-    let mut request = gloo_net::http::Request::post("/graphql");
+    let body = serde_json::to_string(&Q::build_query(variables)).map_err(|_| ApiError::Server)?;
+    let data = post(body, access_token).await?;
+    serde_json::from_value(data).map_err(|_| ApiError::Server)
+}
+
+/// The HTTP exchange and the reply's errors, apart from the generic
+/// [`send`]: the wasm holds one copy of them rather than one per operation.
+async fn post(body: String, access_token: Option<&str>) -> Result<serde_json::Value, ApiError> {
+    let mut request =
+        gloo_net::http::Request::post("/graphql").header("Content-Type", "application/json");
     if let Some(token) = access_token {
         request = request.header("Authorization", &format!("Bearer {token}"));
     }
     let response = request
-        .json(&Q::build_query(variables))
+        .body(body)
         .map_err(|_| ApiError::Server)?
         .send()
         .await
@@ -239,7 +248,10 @@ async fn send<Q: GraphQLQuery>(
             _ => ApiError::Server,
         });
     }
-    data_of(response.json().await.map_err(|_| ApiError::Server)?)
+    // The data is read as the operation's type by `send`.
+    let reply: graphql_client::Response<serde_json::Value> =
+        response.json().await.map_err(|_| ApiError::Server)?;
+    data_of(reply)
 }
 
 /// The data of a reply, or the error it carries.
