@@ -243,6 +243,20 @@ pub struct Config {
     #[arg(long, env = "MAIL_RETENTION_DAYS", default_value_t = 30,
           value_parser = clap::value_parser!(u32).range(1..=3650))]
     pub mail_retention_days: u32,
+
+    /// How long audit events are kept (six years by default, as HIPAA keeps
+    /// its documentation). Sealed blocks whose events are all older are
+    /// dropped whole, oldest first; the newest block always stays, so the
+    /// chain has a head to verify against.
+    #[arg(long, env = "AUDIT_RETENTION_DAYS", default_value_t = 2192,
+          value_parser = clap::value_parser!(u32).range(1..=36_500))]
+    pub audit_retention_days: u32,
+
+    /// How often new audit events are sealed into the hash chain: an event is
+    /// tamper-evident from then on. 0 turns sealing off (another replica may
+    /// seal for this one).
+    #[arg(long, env = "AUDIT_SEAL_INTERVAL_SECONDS", default_value_t = 10)]
+    pub audit_seal_interval_seconds: u32,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -311,6 +325,12 @@ impl Config {
     /// How often to sweep; `None` when the sweep is off.
     pub fn sweep_interval(&self) -> Option<std::time::Duration> {
         let seconds = self.sweep_interval_seconds;
+        (seconds > 0).then(|| std::time::Duration::from_secs(seconds.into()))
+    }
+
+    /// How often to seal audit events; `None` when sealing is off.
+    pub fn audit_seal_interval(&self) -> Option<std::time::Duration> {
+        let seconds = self.audit_seal_interval_seconds;
         (seconds > 0).then(|| std::time::Duration::from_secs(seconds.into()))
     }
 

@@ -15,6 +15,7 @@ pub mod storage;
 pub mod telemetry;
 
 use auth::Auth;
+use auth::audit::Sealer;
 use auth::sweeper::Sweeper;
 use config::Config;
 use domain::Clock;
@@ -36,6 +37,9 @@ pub struct App {
     pub postman: Postman,
     /// Deletes stale rows every `SWEEP_INTERVAL_SECONDS`; `serve` runs it too.
     pub sweeper: Sweeper,
+    /// Seals new audit events every `AUDIT_SEAL_INTERVAL_SECONDS`; `serve`
+    /// runs it too.
+    pub sealer: Sealer,
 }
 
 impl App {
@@ -45,6 +49,7 @@ impl App {
         let doorbell = Doorbell::default();
         let auth = Auth::new(database.clone(), config, clock.clone(), doorbell.clone())?;
         let sweeper = Sweeper::new(database.clone(), config, clock.clone());
+        let sealer = Sealer::new(database.clone(), config, clock.clone());
         let postman = Postman::new(
             database.clone(),
             Transport::from_config(config)?,
@@ -67,6 +72,7 @@ impl App {
             auth,
             postman,
             sweeper,
+            sealer,
         })
     }
 }

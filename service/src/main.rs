@@ -1,7 +1,7 @@
 use std::process::ExitCode;
 
 use clap::{Parser, Subcommand};
-use service::auth::SeedOutcome;
+use service::auth::{SeedOutcome, audit};
 use service::config::Config;
 use service::domain::{Clock, NewAccount};
 use service::storage::Database;
@@ -39,6 +39,18 @@ enum Command {
     },
     /// Write the GraphQL schema (SDL) to stdout.
     PrintSchema,
+    /// The audit trail.
+    Audit {
+        #[command(subcommand)]
+        command: AuditCommand,
+    },
+}
+
+#[derive(Subcommand)]
+enum AuditCommand {
+    /// Seal the events waiting, then recompute the hash chain block by
+    /// block; exits non-zero naming the first block that does not match.
+    Verify,
 }
 
 #[tokio::main]
@@ -86,9 +98,12 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
             // A sweep cut short leaves the rest for the next round, here or
             // on another replica.
             let sweeper = tokio::spawn(app.sweeper.run());
+            // Events left unsealed are sealed by the next round, anywhere.
+            let sealer = tokio::spawn(app.sealer.run());
             http::serve(listener, app.router, shutdown_signal()).await?;
             postman.abort();
             sweeper.abort();
+            sealer.abort();
             app.database.close().await;
             tracing::info!("stopped");
         }
@@ -112,6 +127,29 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
                     println!("admin already exists: {} <{}>", user.username, user.email)
                 }
             }
+        }
+        Command::Audit {
+            command: AuditCommand::Verify,
+        } => {
+            let app = App::build(&config, Clock::default()).await?;
+            app.sealer.seal_once(app.auth.now()).await?;
+            let checked = audit::verify(&app.database).await?;
+            let first = checked
+                .first_block
+                .map_or(String::new(), |first| format!(" from block {first}"));
+            if let Some(broken) = checked.broken {
+                anyhow::bail!(
+                    "audit trail broken at block {}: {} ({} blocks, {} events verified before it{first})",
+                    broken.block,
+                    broken.reason,
+                    checked.blocks,
+                    checked.events
+                );
+            }
+            println!(
+                "audit trail verified: {} blocks, {} events{first}",
+                checked.blocks, checked.events
+            );
         }
         Command::PrintSchema => unreachable!("handled before logging starts"),
     }

@@ -2,7 +2,9 @@
 //! GraphQL and HTTP: resolvers and the command line call into [`Auth`] with
 //! domain values they have already parsed.
 
+pub mod audit;
 mod error;
+mod export;
 pub mod password;
 pub mod sweeper;
 mod throttle;
@@ -19,16 +21,20 @@ use tokens::TokenKeys;
 
 use crate::config::Config;
 use crate::domain::{
-    ClientInfo, Clock, EXAMPLE_ADMIN_PASSWORD, Email, LinkPurpose, NewAccount, NewLink, Page,
-    Password, PasswordChange, PasswordHash, ProfileUpdate, Role, SessionId, SessionInfo, SignIn,
-    User, UserId,
+    Actor, AuditEvent, AuditKind, ClientInfo, Clock, EXAMPLE_ADMIN_PASSWORD, Email, EventCursor,
+    EventFilter, LinkPurpose, NewAccount, NewEvent, NewLink, Page, Password, PasswordChange,
+    PasswordHash, ProfileUpdate, Role, SessionId, SessionInfo, SignIn, Subject, User, UserId,
+    UserSearch,
 };
 use crate::mail::{Composer, Doorbell};
 use crate::storage::Database;
+use crate::storage::audit::{self as trail, Scope};
 use crate::storage::links;
 use crate::storage::passes::{self, NewPass};
 use crate::storage::sessions::{self, NewSession};
-use crate::storage::users::{self, ActiveChange, Lookup, NewPassword, NewUser, Welcome};
+use crate::storage::users::{
+    self, AccountChange, AdminUpdate, Lookup, NewPassword, NewUser, Welcome,
+};
 
 /// A signed-in user with a fresh pair of tokens.
 pub struct Authenticated {
@@ -144,13 +150,58 @@ impl Auth {
                 .mail
                 .verification((&account).into(), &token, self.verification_lifetime),
         };
+        let event = NewEvent::new(AuditKind::Registered, Some(client));
         let (user, session) =
-            users::insert_with_session(&self.db, &user, &pending.row(), &welcome, now).await?;
+            users::insert_with_session(&self.db, &user, &pending.row(), &welcome, &event, now)
+                .await?;
         self.doorbell.ring();
         pending.signed_in(&self.keys, user, session, now)
     }
 
+    /// Signs in with a password. Every attempt that reaches the throttle is
+    /// recorded: the sign-in with its session, a refusal on its own.
     pub async fn login(
+        &self,
+        sign_in: SignIn,
+        client: &ClientInfo,
+    ) -> Result<Authenticated, AuthError> {
+        let email = sign_in.email.clone();
+        let signed_in = self.try_login(sign_in, client).await;
+        if let Err(err) = &signed_in {
+            let refused = match err {
+                AuthError::RateLimited { .. } => {
+                    NewEvent::new(AuditKind::LoginThrottled, Some(client))
+                        .with("reason", "rate_limited")
+                }
+                AuthError::SignInLocked => NewEvent::new(AuditKind::LoginThrottled, Some(client))
+                    .with("reason", "sign_in_locked"),
+                AuthError::InvalidCredentials => {
+                    NewEvent::new(AuditKind::LoginFailed, Some(client))
+                        .with("reason", "invalid_credentials")
+                }
+                AuthError::Forbidden(_) => NewEvent::new(AuditKind::LoginFailed, Some(client))
+                    .with("reason", "deactivated"),
+                _ => return signed_in,
+            };
+            let refused = NewEvent {
+                subject: Subject::Email(email.as_str()),
+                ..refused.failed()
+            };
+            self.record(&refused).await;
+        }
+        signed_in
+    }
+
+    /// Records an event that has no change beside it. A failure is logged,
+    /// and the request's answer stands: the database that could not take
+    /// the event has refused the request's own writes too.
+    async fn record(&self, event: &NewEvent<'_>) {
+        if let Err(err) = trail::record(&self.db, event, self.now()).await {
+            tracing::error!(error = %err, kind = event.kind.as_str(), "could not record an audit event");
+        }
+    }
+
+    async fn try_login(
         &self,
         sign_in: SignIn,
         client: &ClientInfo,
@@ -192,8 +243,9 @@ impl Auth {
         // Written whether or not it is sent: storage knows, in the same
         // transaction, whether this browser is new to the account.
         let new_device = self.mail.new_sign_in((&user).into(), client, now);
+        let event = NewEvent::new(AuditKind::LoginSucceeded, Some(client)).about(user.id);
         let signed_in =
-            sessions::sign_in(&self.db, user.id, &pending.row(), &new_device, now).await?;
+            sessions::sign_in(&self.db, user.id, &pending.row(), &new_device, &event, now).await?;
         if signed_in.announced {
             self.doorbell.ring();
         }
@@ -222,7 +274,11 @@ impl Auth {
 
     /// Trades a refresh token for a new pair. The old token dies in the same
     /// statement that stores the new one.
-    pub async fn refresh(&self, refresh_token: &str) -> Result<TokenPair, AuthError> {
+    pub async fn refresh(
+        &self,
+        refresh_token: &str,
+        client: &ClientInfo,
+    ) -> Result<TokenPair, AuthError> {
         const REFUSED: AuthError = AuthError::Unauthenticated("Invalid or expired refresh token");
         if !tokens::looks_like_refresh_token(refresh_token) {
             return Err(REFUSED);
@@ -236,7 +292,8 @@ impl Auth {
         let Some((session, user)) =
             sessions::rotate(&self.db, &old_hash, &new_hash, now, used_since).await?
         else {
-            self.handle_stale_refresh_token(&old_hash, now).await?;
+            self.handle_stale_refresh_token(&old_hash, client, now)
+                .await?;
             return Err(REFUSED);
         };
         if !user.is_active {
@@ -255,6 +312,7 @@ impl Auth {
     async fn handle_stale_refresh_token(
         &self,
         hash: &str,
+        client: &ClientInfo,
         now: DateTime<Utc>,
     ) -> Result<(), AuthError> {
         let Some(retired) = sessions::find_retired(&self.db, hash).await? else {
@@ -267,7 +325,10 @@ impl Auth {
         if !racing {
             tracing::warn!(session = %retired.session_id, user = %retired.user_id,
                 "refresh token reuse detected; revoking the session");
-            sessions::delete(&self.db, retired.session_id).await?;
+            let event = NewEvent::new(AuditKind::RefreshTokenReused, Some(client))
+                .about(retired.user_id)
+                .by(Actor::System);
+            sessions::end(&self.db, retired.session_id, &event, now).await?;
         }
         Ok(())
     }
@@ -277,12 +338,21 @@ impl Auth {
     /// A token the session has rotated away ends it too: whoever holds it
     /// may be the owner whose token was stolen and refreshed by the thief,
     /// logging out to cut the thief off (whose token is the live one).
-    pub async fn logout(&self, refresh_token: &str) -> Result<bool, AuthError> {
+    pub async fn logout(
+        &self,
+        refresh_token: &str,
+        client: &ClientInfo,
+    ) -> Result<bool, AuthError> {
         if !tokens::looks_like_refresh_token(refresh_token) {
             return Ok(false);
         }
         let hash = tokens::hash_token(refresh_token);
-        if sessions::delete_by_hash(&self.db, &hash).await? {
+        let now = self.now();
+        let event = NewEvent::new(AuditKind::LoggedOut, Some(client));
+        if sessions::end_by_hash(&self.db, &hash, &event, now)
+            .await?
+            .is_some()
+        {
             return Ok(true);
         }
         let Some(retired) = sessions::find_retired(&self.db, &hash).await? else {
@@ -290,7 +360,10 @@ impl Auth {
         };
         tracing::warn!(session = %retired.session_id, user = %retired.user_id,
             "logout with a rotated-away refresh token; ending the session");
-        sessions::delete(&self.db, retired.session_id).await?;
+        let event = event
+            .about(retired.user_id)
+            .with("rotated_away_token", true);
+        sessions::end(&self.db, retired.session_id, &event, now).await?;
         Ok(true)
     }
 
@@ -332,19 +405,29 @@ impl Auth {
         change: PasswordChange,
         client: &ClientInfo,
     ) -> Result<(), AuthError> {
-        check_new_password(&change.new, &caller.user)?;
-        let (account, address) = (caller.user.email.as_str(), client.ip_address());
-        self.throttle.sign_in(account, address, self.now()).await?;
-        let found = users::find_with_hash(&self.db, Lookup::Id(caller.user.id)).await?;
-        // The current password is guessed here as at the sign-in form, so
-        // under the same lock (a stolen session must not be a way around it).
-        self.past_the_lock(account, found.as_ref().map(|(user, _)| user), address)
-            .await?;
-        let hash = found.as_ref().map(|(_, hash)| hash);
-        if !self.passwords.verify(&change.current, hash).await? {
-            return Err(AuthError::InvalidCredentials);
+        let changed = self.try_change_password(caller, change, client).await;
+        if let Err(err) = &changed
+            && let Some(reason) = refused_check(err)
+        {
+            let refused = NewEvent::new(AuditKind::PasswordChanged, Some(client))
+                .about(caller.user.id)
+                .in_session(caller.session)
+                .with("reason", reason)
+                .failed();
+            self.record(&refused).await;
         }
-        self.throttle.signed_in(account, address).await?;
+        changed
+    }
+
+    async fn try_change_password(
+        &self,
+        caller: &Caller,
+        change: PasswordChange,
+        client: &ClientInfo,
+    ) -> Result<(), AuthError> {
+        check_new_password(&change.new, &caller.user)?;
+        self.check_password(&caller.user, &change.current, client)
+            .await?;
         let hash = self.passwords.hash(&change.new).await?;
         let now = self.now();
         let new = NewPassword {
@@ -352,7 +435,10 @@ impl Auth {
             keep: Some(caller.session),
             notice: &self.mail.password_changed((&caller.user).into(), now),
         };
-        users::set_password(&self.db, caller.user.id, &new, now).await?;
+        let event = NewEvent::new(AuditKind::PasswordChanged, Some(client))
+            .about(caller.user.id)
+            .in_session(caller.session);
+        users::set_password(&self.db, caller.user.id, &new, &event, now).await?;
         self.doorbell.ring();
         Ok(())
     }
@@ -376,15 +462,16 @@ impl Auth {
             return Ok(());
         }
         let this = self.clone();
+        let client = client.clone();
         tokio::spawn(async move {
-            if let Err(err) = this.send_reset_link(&email).await {
+            if let Err(err) = this.send_reset_link(&email, &client).await {
                 tracing::error!(error = %err, "could not queue a password-reset mail");
             }
         });
         Ok(())
     }
 
-    async fn send_reset_link(&self, email: &Email) -> Result<(), AuthError> {
+    async fn send_reset_link(&self, email: &Email, client: &ClientInfo) -> Result<(), AuthError> {
         let Some((user, _)) = users::find_with_hash(&self.db, Lookup::Email(email)).await? else {
             return Ok(());
         };
@@ -397,7 +484,8 @@ impl Auth {
             .mail
             .password_reset((&user).into(), &token, self.reset_lifetime);
         let link = self.link(&token, LinkPurpose::ResetPassword, now);
-        links::issue(&self.db, user.id, &link, &mail, now).await?;
+        let event = NewEvent::new(AuditKind::PasswordResetRequested, Some(client)).about(user.id);
+        links::issue(&self.db, user.id, &link, &mail, Some(&event), now).await?;
         self.doorbell.ring();
         Ok(())
     }
@@ -427,7 +515,8 @@ impl Auth {
             network,
             expires_at: now + SIGN_IN_PASS_LIFETIME,
         });
-        if !users::reset_password(&self.db, &hashed, &new, pass.as_ref(), now).await? {
+        let event = NewEvent::new(AuditKind::PasswordReset, Some(client));
+        if !users::reset_password(&self.db, &hashed, &new, pass.as_ref(), &event, now).await? {
             return Err(LINK_GONE);
         }
         self.throttle.forgive(&link.user.email).await?;
@@ -460,16 +549,17 @@ impl Auth {
             .mail
             .verification(user.into(), &token, self.verification_lifetime);
         let link = self.link(&token, LinkPurpose::VerifyEmail, now);
-        links::issue(&self.db, user.id, &link, &mail, now).await?;
+        links::issue(&self.db, user.id, &link, &mail, None, now).await?;
         self.doorbell.ring();
         Ok(())
     }
 
     /// Marks the address of a verification link proved; the link is used up.
-    pub async fn verify_email(&self, token: &str) -> Result<User, AuthError> {
+    pub async fn verify_email(&self, token: &str, client: &ClientInfo) -> Result<User, AuthError> {
         let hashed = link_token_hash(token)?;
         self.live_link(&hashed, LinkPurpose::VerifyEmail).await?;
-        links::verify_email(&self.db, &hashed, self.now())
+        let event = NewEvent::new(AuditKind::EmailVerified, Some(client));
+        links::verify_email(&self.db, &hashed, &event, self.now())
             .await?
             .ok_or(LINK_GONE)
     }
@@ -525,7 +615,10 @@ impl Auth {
         let mail = self
             .mail
             .sign_in_locked(user.into(), &token, UNLOCK_LINK_LIFETIME);
-        if users::lock_sign_in(&self.db, user.id, &link, &mail, now).await? {
+        let event = NewEvent::new(AuditKind::SignInLocked, None)
+            .about(user.id)
+            .by(Actor::System);
+        if users::lock_sign_in(&self.db, user.id, &link, &mail, &event, now).await? {
             tracing::warn!(user = %user.id, "password sign-in locked after distributed guessing");
             self.doorbell.ring();
         }
@@ -547,7 +640,8 @@ impl Auth {
             network,
             expires_at: now + SIGN_IN_PASS_LIFETIME,
         });
-        let user = links::unlock_sign_in(&self.db, &hashed, pass.as_ref(), now)
+        let event = NewEvent::new(AuditKind::SignInUnlocked, Some(client));
+        let user = links::unlock_sign_in(&self.db, &hashed, pass.as_ref(), &event, now)
             .await?
             .ok_or(LINK_GONE)?;
         self.throttle.forgive(&user.email).await?;
@@ -603,8 +697,16 @@ impl Auth {
 
     /// Ends one of the caller's sessions (their own included); false for an
     /// id that is not one of theirs, which it leaves alone.
-    pub async fn revoke_session(&self, caller: &Caller, id: SessionId) -> Result<bool, AuthError> {
-        Ok(sessions::delete_for_owner(&self.db, caller.user.id, id, self.now()).await?)
+    pub async fn revoke_session(
+        &self,
+        caller: &Caller,
+        id: SessionId,
+        client: &ClientInfo,
+    ) -> Result<bool, AuthError> {
+        let event = NewEvent::new(AuditKind::SessionRevoked, Some(client))
+            .about(caller.user.id)
+            .with("by_session", caller.session.to_string());
+        Ok(sessions::delete_for_owner(&self.db, caller.user.id, id, &event, self.now()).await?)
     }
 
     /// Ends the caller's other sessions, and theirs too unless `keep_current`;
@@ -614,34 +716,194 @@ impl Auth {
         &self,
         caller: &Caller,
         keep_current: bool,
+        client: &ClientInfo,
     ) -> Result<usize, AuthError> {
         let keep = keep_current.then_some(caller.session);
-        Ok(sessions::delete_for_user(&self.db, caller.user.id, keep, self.now()).await?)
+        let event = NewEvent::new(AuditKind::LoggedOutEverywhere, Some(client))
+            .about(caller.user.id)
+            .in_session(caller.session);
+        Ok(sessions::delete_for_user(&self.db, caller.user.id, keep, &event, self.now()).await?)
     }
 
     pub async fn list_users(&self, page: Page) -> Result<Vec<User>, AuthError> {
         Ok(users::list(&self.db, page).await?)
     }
 
+    /// An admin's search through the accounts.
+    pub async fn search_users(&self, search: &UserSearch) -> Result<Vec<User>, AuthError> {
+        Ok(users::search(&self.db, search).await?)
+    }
+
+    /// A page of the caller's own events, newest first.
+    pub async fn my_activity(
+        &self,
+        caller: &Caller,
+        after: Option<EventCursor>,
+        limit: i64,
+    ) -> Result<Vec<AuditEvent>, AuthError> {
+        Ok(trail::page(&self.db, Scope::Account(caller.user.id), after, limit).await?)
+    }
+
+    /// A page of the audit trail, newest first, for an admin.
+    pub async fn audit_events(
+        &self,
+        filter: &EventFilter,
+        after: Option<EventCursor>,
+        limit: i64,
+    ) -> Result<Vec<AuditEvent>, AuthError> {
+        Ok(trail::page(&self.db, Scope::Filter(filter), after, limit).await?)
+    }
+
+    /// Everything the service holds about the caller, as one document: the
+    /// profile, the live sessions and every event about the account. The
+    /// export is itself recorded, first, so it lists itself.
+    pub async fn export_my_data(
+        &self,
+        caller: &Caller,
+        client: &ClientInfo,
+    ) -> Result<serde_json::Value, AuthError> {
+        let now = self.now();
+        let event = NewEvent::new(AuditKind::DataExported, Some(client))
+            .about(caller.user.id)
+            .in_session(caller.session);
+        trail::record(&self.db, &event, now).await?;
+        let (user, _) = users::find_with_hash(&self.db, Lookup::Id(caller.user.id))
+            .await?
+            .ok_or(SESSION_ENDED)?;
+        let sessions = sessions::list_for_user(&self.db, user.id, now).await?;
+        let events = trail::all_for_account(&self.db, user.id).await?;
+        Ok(export::document(&user, &sessions, &events, now))
+    }
+
+    /// Deletes the caller's account, given its password (checked like a
+    /// sign-in: throttled, under the lock, counted). Every session ends with
+    /// it; its events stay under the account's pseudonym.
+    pub async fn delete_my_account(
+        &self,
+        caller: &Caller,
+        password: Password,
+        client: &ClientInfo,
+    ) -> Result<(), AuthError> {
+        let deleted = self.try_delete_my_account(caller, password, client).await;
+        if let Err(err) = &deleted
+            && let Some(reason) = refused_check(err)
+        {
+            let refused = NewEvent::new(AuditKind::AccountDeleted, Some(client))
+                .about(caller.user.id)
+                .in_session(caller.session)
+                .with("reason", reason)
+                .failed();
+            self.record(&refused).await;
+        }
+        deleted
+    }
+
+    async fn try_delete_my_account(
+        &self,
+        caller: &Caller,
+        password: Password,
+        client: &ClientInfo,
+    ) -> Result<(), AuthError> {
+        self.check_password(&caller.user, &password, client).await?;
+        let event = NewEvent::new(AuditKind::AccountDeleted, Some(client))
+            .about(caller.user.id)
+            .in_session(caller.session);
+        account_change(users::delete(&self.db, caller.user.id, &event, self.now()).await?)
+    }
+
+    /// Checks a signed-in person's password as the sign-in form would:
+    /// throttled per address and account, under the account's lock, and
+    /// counted towards it.
+    async fn check_password(
+        &self,
+        user: &User,
+        password: &Password,
+        client: &ClientInfo,
+    ) -> Result<(), AuthError> {
+        let (account, address) = (user.email.as_str(), client.ip_address());
+        self.throttle.sign_in(account, address, self.now()).await?;
+        let found = users::find_with_hash(&self.db, Lookup::Id(user.id)).await?;
+        // A stolen session must not be a way around the lock.
+        self.past_the_lock(account, found.as_ref().map(|(user, _)| user), address)
+            .await?;
+        let hash = found.as_ref().map(|(_, hash)| hash);
+        if !self.passwords.verify(password, hash).await? {
+            return Err(AuthError::InvalidCredentials);
+        }
+        self.throttle.signed_in(account, address).await?;
+        Ok(())
+    }
+
+    /// Deletes another account, as an admin (their own goes through
+    /// [`Auth::delete_my_account`], with their password).
+    pub async fn delete_user(
+        &self,
+        admin: &Caller,
+        user_id: UserId,
+        client: &ClientInfo,
+    ) -> Result<(), AuthError> {
+        not_yourself(
+            admin,
+            user_id,
+            "Use deleteMyAccount to delete your own account",
+        )?;
+        let event = admin_event(AuditKind::AccountDeleted, admin, user_id, client);
+        account_change(users::delete(&self.db, user_id, &event, self.now()).await?)
+    }
+
+    /// Makes an account an admin or a user; the last active admin stays.
+    pub async fn set_user_role(
+        &self,
+        admin: &Caller,
+        user_id: UserId,
+        role: Role,
+        client: &ClientInfo,
+    ) -> Result<User, AuthError> {
+        not_yourself(admin, user_id, "You cannot change your own role")?;
+        let event =
+            admin_event(AuditKind::RoleChanged, admin, user_id, client).with("role", role.as_str());
+        let update = AdminUpdate::Role(role);
+        account_change(users::update_by_admin(&self.db, user_id, update, &event, self.now()).await?)
+    }
+
+    /// Ends every session of an account, as an admin; gives how many were
+    /// live.
+    pub async fn revoke_user_sessions(
+        &self,
+        admin: &Caller,
+        user_id: UserId,
+        client: &ClientInfo,
+    ) -> Result<usize, AuthError> {
+        if users::find_with_hash(&self.db, Lookup::Id(user_id))
+            .await?
+            .is_none()
+        {
+            return Err(no_such_user());
+        }
+        let event = admin_event(AuditKind::LoggedOutEverywhere, admin, user_id, client);
+        Ok(sessions::delete_for_user(&self.db, user_id, None, &event, self.now()).await?)
+    }
+
     /// Activates or deactivates an account; deactivation ends its sessions,
     /// so its tokens stop working at once. The last active admin stays.
     pub async fn set_user_active(
         &self,
-        actor: &User,
+        admin: &Caller,
         user_id: UserId,
         active: bool,
+        client: &ClientInfo,
     ) -> Result<User, AuthError> {
-        if actor.id == user_id && !active {
-            return Err(AuthError::bad_input(
-                "id",
-                "You cannot deactivate your own account",
-            ));
+        if !active {
+            not_yourself(admin, user_id, "You cannot deactivate your own account")?;
         }
-        match users::set_active(&self.db, user_id, active, self.now()).await? {
-            ActiveChange::Done(user) => Ok(user),
-            ActiveChange::NoSuchUser => Err(AuthError::bad_input("id", "No user with this id")),
-            ActiveChange::LastAdmin => Err(AuthError::LastAdmin),
-        }
+        let kind = if active {
+            AuditKind::AccountActivated
+        } else {
+            AuditKind::AccountDeactivated
+        };
+        let event = admin_event(kind, admin, user_id, client);
+        let update = AdminUpdate::Active(active);
+        account_change(users::update_by_admin(&self.db, user_id, update, &event, self.now()).await?)
     }
 
     /// Creates the first admin, or reports the one already there. An existing
@@ -665,10 +927,57 @@ impl Auth {
         }
         let password_hash = self.passwords.hash(&account.password).await?;
         let admin = new_user(&account, &password_hash, Role::Admin);
-        let created = users::insert(&self.db, &admin, self.now()).await?;
+        let event = NewEvent::new(AuditKind::AdminSeeded, None).by(Actor::System);
+        let created = users::insert(&self.db, &admin, &event, self.now()).await?;
         Ok(SeedOutcome::Created(created))
     }
 }
+
+/// Why a password check of a signed-in person was refused, for the record;
+/// `None` for refusals before any check (a weak new password, bad input).
+fn refused_check(err: &AuthError) -> Option<&'static str> {
+    match err {
+        AuthError::InvalidCredentials => Some("invalid_credentials"),
+        AuthError::RateLimited { .. } => Some("rate_limited"),
+        AuthError::SignInLocked => Some("sign_in_locked"),
+        AuthError::LastAdmin => Some("last_admin"),
+        _ => None,
+    }
+}
+
+/// An admin's change to another account, recorded as theirs.
+fn admin_event<'a>(
+    kind: AuditKind,
+    admin: &Caller,
+    user_id: UserId,
+    client: &'a ClientInfo,
+) -> NewEvent<'a> {
+    NewEvent::new(kind, Some(client))
+        .about(user_id)
+        .by(Actor::Admin(admin.user.id))
+        .in_session(admin.session)
+}
+
+fn not_yourself(admin: &Caller, user_id: UserId, message: &'static str) -> Result<(), AuthError> {
+    if admin.user.id == user_id {
+        return Err(AuthError::bad_input("id", message));
+    }
+    Ok(())
+}
+
+fn account_change<T>(change: AccountChange<T>) -> Result<T, AuthError> {
+    match change {
+        AccountChange::Done(done) => Ok(done),
+        AccountChange::NoSuchUser => Err(no_such_user()),
+        AccountChange::LastAdmin => Err(AuthError::LastAdmin),
+    }
+}
+
+fn no_such_user() -> AuthError {
+    AuthError::bad_input("id", "No user with this id")
+}
+
+const SESSION_ENDED: AuthError = AuthError::Unauthenticated("Session has ended; sign in again");
 
 /// A new password for an existing account (`newPassword` of
 /// `changePassword` and `resetPassword`) must be strong for its owner.

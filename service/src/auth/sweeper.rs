@@ -9,6 +9,7 @@ use tokio::time::MissedTickBehavior;
 
 use crate::config::Config;
 use crate::domain::Clock;
+use crate::storage::audit;
 use crate::storage::sweep::{Stale, Turn};
 use crate::storage::{Database, StorageError};
 
@@ -21,6 +22,9 @@ pub struct Swept {
     pub links: u64,
     pub mail: u64,
     pub passes: u64,
+    /// Audit events past `AUDIT_RETENTION_DAYS`, dropped a sealed block at
+    /// a time.
+    pub audit_events: u64,
 }
 
 impl Swept {
@@ -42,6 +46,7 @@ impl Swept {
             + self.links
             + self.mail
             + self.passes
+            + self.audit_events
     }
 }
 
@@ -54,6 +59,7 @@ pub struct Sweeper {
     /// started longer ago counts nothing (the next attempt starts it over).
     throttle_window: Duration,
     mail_retention: Duration,
+    audit_retention: Duration,
 }
 
 impl Sweeper {
@@ -65,6 +71,7 @@ impl Sweeper {
             batch: config.sweep_batch_size.into(),
             throttle_window: super::throttle::Throttle::longest_window(config),
             mail_retention: Duration::days(config.mail_retention_days.into()),
+            audit_retention: Duration::days(config.audit_retention_days.into()),
         }
     }
 
@@ -84,6 +91,10 @@ impl Sweeper {
                     break;
                 }
             }
+        }
+        let cutoff = now - self.audit_retention;
+        while let Some(events) = audit::drop_expired_block(&self.db, cutoff).await? {
+            swept.audit_events += events;
         }
         turn.end().await?;
         Ok(Some(swept))
@@ -117,6 +128,7 @@ impl Sweeper {
                     links = swept.links,
                     mail = swept.mail,
                     passes = swept.passes,
+                    audit_events = swept.audit_events,
                     "swept stale rows"
                 ),
                 Ok(Some(_)) => tracing::debug!("nothing to sweep"),

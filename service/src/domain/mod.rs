@@ -6,6 +6,7 @@
 //! rest of the service sees it: its password hash stays in storage and auth.
 
 mod account;
+mod audit;
 mod clock;
 mod mail;
 mod session;
@@ -15,10 +16,14 @@ pub use account::{
     EXAMPLE_ADMIN_PASSWORD, Email, FullName, MAX_PASSWORD_CHARS, NewAccount, Password,
     PasswordChange, PasswordHash, SignIn, Username,
 };
+pub use audit::{
+    Actor, ActorKind, AuditAccount, AuditEvent, AuditKind, EventCursor, EventFilter, GENESIS_HASH,
+    NewEvent, Outcome, Subject, block_hash,
+};
 pub use clock::Clock;
 pub use mail::{LinkPurpose, Mail, MailKind, NewLink};
 pub use session::{ClientInfo, SessionId, SessionInfo};
-pub use user::{Locale, Page, ProfileUpdate, Role, User, UserId};
+pub use user::{Locale, Page, ProfileUpdate, Role, User, UserId, UserSearch};
 
 /// A newtype over a UUID, so that a user's id and a session's cannot be
 /// swapped by mistake. Random (v4) when new; serialised as the bare UUID.

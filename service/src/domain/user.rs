@@ -82,6 +82,67 @@ pub struct User {
     pub avatar_url: Option<String>,
     pub created_at: DateTime<Utc>,
     pub updated_at: DateTime<Utc>,
+    /// The last password sign-in; `None` if none since this was recorded.
+    pub last_sign_in_at: Option<DateTime<Utc>>,
+}
+
+/// An admin's look through the accounts: those whose email or username
+/// starts with `prefix` (any case), `first` at a time, oldest first, after
+/// the account `after`.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct UserSearch {
+    prefix: Option<String>,
+    first: i64,
+    after: Option<UserId>,
+}
+
+impl UserSearch {
+    const MAX_PREFIX_CHARS: usize = 255;
+
+    pub fn parse(
+        prefix: Option<&str>,
+        first: Option<i64>,
+        after: Option<UserId>,
+    ) -> Result<Self, InvalidInput> {
+        let prefix = prefix.map(str::trim).filter(|prefix| !prefix.is_empty());
+        if prefix.is_some_and(|prefix| prefix.chars().count() > Self::MAX_PREFIX_CHARS) {
+            return Err(InvalidInput::new("search", "search is too long"));
+        }
+        let first = first.unwrap_or(50);
+        if !(1..=Page::MAX_LIMIT).contains(&first) {
+            let message = format!("first must be between 1 and {}", Page::MAX_LIMIT);
+            return Err(InvalidInput::new("first", message));
+        }
+        Ok(Self {
+            prefix: prefix.map(str::to_lowercase),
+            first,
+            after,
+        })
+    }
+
+    /// A `LIKE` pattern matching what starts with the prefix: its own `%`,
+    /// `_` and `\` match only themselves.
+    pub fn like_pattern(&self) -> Option<String> {
+        self.prefix.as_ref().map(|prefix| {
+            let mut pattern = String::with_capacity(prefix.len() + 1);
+            for c in prefix.chars() {
+                if matches!(c, '%' | '_' | '\\') {
+                    pattern.push('\\');
+                }
+                pattern.push(c);
+            }
+            pattern.push('%');
+            pattern
+        })
+    }
+
+    pub fn first(&self) -> i64 {
+        self.first
+    }
+
+    pub fn after(&self) -> Option<UserId> {
+        self.after
+    }
 }
 
 /// A slice of a list: at most 100 items, from `offset` on.
@@ -135,6 +196,34 @@ mod tests {
         assert_eq!((update.username, update.locale), (None, Some(Locale::En)));
         let bad = ProfileUpdate::parse(None, Some("a b"), None).unwrap_err();
         assert_eq!(bad.field, "username");
+    }
+
+    #[test]
+    fn a_search_prefix_matches_only_itself() {
+        let search = UserSearch::parse(Some(" Al%_\\ "), None, None).unwrap();
+        assert_eq!(search.like_pattern().as_deref(), Some("al\\%\\_\\\\%"));
+        assert_eq!(search.first(), 50);
+        assert_eq!(
+            UserSearch::parse(Some("  "), None, None)
+                .unwrap()
+                .like_pattern(),
+            None
+        );
+        assert_eq!(
+            UserSearch::parse(None, Some(0), None).unwrap_err().field,
+            "first"
+        );
+        assert_eq!(
+            UserSearch::parse(None, Some(101), None).unwrap_err().field,
+            "first"
+        );
+        let long = "a".repeat(256);
+        assert_eq!(
+            UserSearch::parse(Some(&long), None, None)
+                .unwrap_err()
+                .field,
+            "search"
+        );
     }
 
     #[test]

@@ -15,7 +15,13 @@ use async_graphql::parser::types::{
 use async_graphql::{Request, ServerError};
 
 /// The mutations that run bcrypt (any new one that does belongs here).
-const PASSWORD_FIELDS: [&str; 4] = ["login", "register", "changePassword", "resetPassword"];
+const PASSWORD_FIELDS: [&str; 5] = [
+    "login",
+    "register",
+    "changePassword",
+    "resetPassword",
+    "deleteMyAccount",
+];
 pub const MAX_ALIASES: usize = 15;
 
 pub const TOO_MANY_PASSWORD_FIELDS: &str = "TOO_MANY_PASSWORD_FIELDS";

@@ -1,10 +1,10 @@
 use async_graphql::{Context, Object, ResultExt};
 use uuid::Uuid;
 
-use super::context::{auth, caller, current_user, request};
+use super::context::{auth, caller, request};
 use super::guard::RoleGuard;
 use super::types::{
-    AuthPayload, LoginInput, RegisterInput, TokenPair, UpdateProfileInput, UserObject,
+    AuthPayload, LoginInput, RegisterInput, RoleObject, TokenPair, UpdateProfileInput, UserObject,
 };
 use crate::domain::{Email, NewAccount, Password, PasswordChange, ProfileUpdate, Role, SignIn};
 
@@ -41,7 +41,12 @@ impl Mutation {
         ctx: &Context<'_>,
         refresh_token: String,
     ) -> async_graphql::Result<TokenPair> {
-        Ok(auth(ctx).refresh(&refresh_token).await.extend()?.into())
+        let client = &request(ctx).client;
+        Ok(auth(ctx)
+            .refresh(&refresh_token, client)
+            .await
+            .extend()?
+            .into())
     }
 
     /// Ends the session of this refresh token. True if a session ended.
@@ -50,7 +55,8 @@ impl Mutation {
         ctx: &Context<'_>,
         refresh_token: String,
     ) -> async_graphql::Result<bool> {
-        auth(ctx).logout(&refresh_token).await.extend()
+        let client = &request(ctx).client;
+        auth(ctx).logout(&refresh_token, client).await.extend()
     }
 
     /// Replaces the caller's password. The current one must be right (a
@@ -125,7 +131,8 @@ impl Mutation {
     /// Proves the address with the token of a verification link; each link
     /// works once. Errors as for `resetPassword`.
     async fn verify_email(&self, ctx: &Context<'_>, token: String) -> async_graphql::Result<bool> {
-        auth(ctx).verify_email(&token).await.extend()?;
+        let client = &request(ctx).client;
+        auth(ctx).verify_email(&token, client).await.extend()?;
         Ok(true)
     }
 
@@ -162,7 +169,11 @@ impl Mutation {
     /// live sessions.
     async fn revoke_session(&self, ctx: &Context<'_>, id: Uuid) -> async_graphql::Result<bool> {
         let caller = caller(ctx).await?;
-        auth(ctx).revoke_session(&caller, id.into()).await.extend()
+        let client = &request(ctx).client;
+        auth(ctx)
+            .revoke_session(&caller, id.into(), client)
+            .await
+            .extend()
     }
 
     /// Signs the caller out on every other device, and on this one too
@@ -174,7 +185,7 @@ impl Mutation {
     ) -> async_graphql::Result<usize> {
         let caller = caller(ctx).await?;
         auth(ctx)
-            .logout_everywhere(&caller, keep_current)
+            .logout_everywhere(&caller, keep_current, &request(ctx).client)
             .await
             .extend()
     }
@@ -189,11 +200,90 @@ impl Mutation {
         id: Uuid,
         active: bool,
     ) -> async_graphql::Result<UserObject> {
-        let actor = current_user(ctx).await?;
+        let admin = caller(ctx).await?;
+        let client = &request(ctx).client;
         let user = auth(ctx)
-            .set_user_active(&actor, id.into(), active)
+            .set_user_active(&admin, id.into(), active, client)
             .await
             .extend()?;
         Ok(user.into())
+    }
+
+    /// Makes an account an admin or a user. Admins only, not on their own
+    /// account; the last active admin stays one (`LAST_ADMIN`).
+    #[graphql(guard = "RoleGuard(Role::Admin)")]
+    async fn set_user_role(
+        &self,
+        ctx: &Context<'_>,
+        id: Uuid,
+        role: RoleObject,
+    ) -> async_graphql::Result<UserObject> {
+        let admin = caller(ctx).await?;
+        let client = &request(ctx).client;
+        let user = auth(ctx)
+            .set_user_role(&admin, id.into(), role.into(), client)
+            .await
+            .extend()?;
+        Ok(user.into())
+    }
+
+    /// Ends every session of an account at once. Admins only. Gives how
+    /// many live sessions ended.
+    #[graphql(guard = "RoleGuard(Role::Admin)")]
+    async fn revoke_user_sessions(
+        &self,
+        ctx: &Context<'_>,
+        id: Uuid,
+    ) -> async_graphql::Result<usize> {
+        let admin = caller(ctx).await?;
+        let client = &request(ctx).client;
+        auth(ctx)
+            .revoke_user_sessions(&admin, id.into(), client)
+            .await
+            .extend()
+    }
+
+    /// Deletes an account as `deleteMyAccount` does. Admins only, not their
+    /// own; the last active admin stays (`LAST_ADMIN`).
+    #[graphql(guard = "RoleGuard(Role::Admin)")]
+    async fn delete_user(&self, ctx: &Context<'_>, id: Uuid) -> async_graphql::Result<bool> {
+        let admin = caller(ctx).await?;
+        let client = &request(ctx).client;
+        auth(ctx)
+            .delete_user(&admin, id.into(), client)
+            .await
+            .extend()?;
+        Ok(true)
+    }
+
+    /// Everything the service holds about the caller as one JSON document:
+    /// profile, live sessions and activity. The export is recorded.
+    async fn export_my_data(
+        &self,
+        ctx: &Context<'_>,
+    ) -> async_graphql::Result<async_graphql::Json<serde_json::Value>> {
+        let caller = caller(ctx).await?;
+        let client = &request(ctx).client;
+        let document = auth(ctx).export_my_data(&caller, client).await.extend()?;
+        Ok(async_graphql::Json(document))
+    }
+
+    /// Deletes the caller's account, given its password (a wrong one counts
+    /// against signing in): every session ends, and everything of the
+    /// account goes but its audit events, kept under a pseudonym that
+    /// nothing links to any more.
+    async fn delete_my_account(
+        &self,
+        ctx: &Context<'_>,
+        password: String,
+    ) -> async_graphql::Result<bool> {
+        let caller = caller(ctx).await?;
+        let password = Password::parse_existing(password).extend()?;
+        let client = &request(ctx).client;
+        auth(ctx)
+            .delete_my_account(&caller, password, client)
+            .await
+            .extend()?;
+        Ok(true)
     }
 }

@@ -108,6 +108,8 @@ pub struct UserObject {
     pub avatar_url: Option<String>,
     pub created_at: DateTime<Utc>,
     pub updated_at: DateTime<Utc>,
+    /// The last password sign-in; null if none since this was recorded.
+    pub last_sign_in_at: Option<DateTime<Utc>>,
 }
 
 impl From<domain::User> for UserObject {
@@ -125,6 +127,7 @@ impl From<domain::User> for UserObject {
             avatar_url: u.avatar_url,
             created_at: u.created_at,
             updated_at: u.updated_at,
+            last_sign_in_at: u.last_sign_in_at,
         }
     }
 }
@@ -204,3 +207,161 @@ pub struct SessionStatus {
     pub expires_at: Option<DateTime<Utc>>,
     pub checked_at: DateTime<Utc>,
 }
+
+// The audit trail's vocabulary as the schema names it.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Enum)]
+#[graphql(name = "AuditKind", remote = "domain::AuditKind")]
+pub enum AuditKindObject {
+    Registered,
+    LoginSucceeded,
+    LoginFailed,
+    LoginThrottled,
+    SignInLocked,
+    SignInUnlocked,
+    RefreshTokenReused,
+    LoggedOut,
+    SessionRevoked,
+    LoggedOutEverywhere,
+    PasswordChanged,
+    PasswordResetRequested,
+    PasswordReset,
+    EmailVerified,
+    AccountActivated,
+    AccountDeactivated,
+    RoleChanged,
+    AccountDeleted,
+    DataExported,
+    AdminSeeded,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Enum)]
+#[graphql(name = "AuditActor", remote = "domain::ActorKind")]
+pub enum AuditActorObject {
+    /// The account's owner (or whoever held its password or a link mailed
+    /// to it).
+    #[graphql(name = "SELF")]
+    Owner,
+    Admin,
+    /// The service itself: a lock after guessing, a replayed refresh token,
+    /// the command line.
+    System,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Enum)]
+#[graphql(name = "AuditOutcome", remote = "domain::Outcome")]
+pub enum AuditOutcomeObject {
+    Success,
+    Failure,
+}
+
+/// An account an event names, while it exists.
+#[derive(SimpleObject)]
+#[graphql(name = "AuditAccount")]
+pub struct AuditAccountObject {
+    pub id: Uuid,
+    pub email: String,
+    pub username: String,
+}
+
+impl From<domain::AuditAccount> for AuditAccountObject {
+    fn from(account: domain::AuditAccount) -> Self {
+        Self {
+            id: account.id.as_uuid(),
+            email: account.email,
+            username: account.username,
+        }
+    }
+}
+
+/// Something that happened to an account, as the audit trail recorded it.
+#[derive(SimpleObject)]
+#[graphql(name = "AuditEvent")]
+pub struct AuditEventObject {
+    pub id: Uuid,
+    pub occurred_at: DateTime<Utc>,
+    pub kind: AuditKindObject,
+    pub outcome: AuditOutcomeObject,
+    pub actor: AuditActorObject,
+    /// The pseudonym of the account the event is about: stable and random,
+    /// it outlives the account. Null for an attempt on an unknown email.
+    pub subject: Option<String>,
+    /// That account, while it exists.
+    pub account: Option<AuditAccountObject>,
+    /// The admin who acted (actor `ADMIN`), while that account exists.
+    pub actor_account: Option<AuditAccountObject>,
+    pub session_id: Option<Uuid>,
+    pub ip_address: Option<String>,
+    pub user_agent: Option<String>,
+    /// "Chrome on Linux", or as much as the user agent tells.
+    pub device: Option<String>,
+    /// A small JSON object: a reason, a role, a count.
+    pub detail: async_graphql::Json<serde_json::Value>,
+}
+
+impl From<domain::AuditEvent> for AuditEventObject {
+    fn from(event: domain::AuditEvent) -> Self {
+        let device = event.client.user_agent().and_then(|agent| {
+            let device = devices::parse(agent);
+            match (device.browser, device.os) {
+                (Some(browser), Some(os)) => Some(format!("{browser} on {os}")),
+                (browser, os) => browser.or(os.map(str::to_owned)),
+            }
+        });
+        Self {
+            id: event.id,
+            occurred_at: event.occurred_at,
+            kind: event.kind.into(),
+            outcome: event.outcome.into(),
+            actor: event.actor.into(),
+            subject: event.subject.map(|subject| subject.to_string()),
+            account: event.account.map(Into::into),
+            actor_account: event.actor_account.map(Into::into),
+            session_id: event.session.map(domain::SessionId::as_uuid),
+            ip_address: event.client.ip_address().map(str::to_owned),
+            user_agent: event.client.user_agent().map(str::to_owned),
+            device,
+            detail: async_graphql::Json(
+                serde_json::from_str(&event.detail).unwrap_or(serde_json::Value::Null),
+            ),
+        }
+    }
+}
+
+/// Which events an admin asks for; every field narrows the search.
+#[derive(InputObject, Default)]
+pub struct AuditFilter {
+    /// Events about this account.
+    pub user_id: Option<Uuid>,
+    /// Events of these kinds.
+    pub kinds: Option<Vec<AuditKindObject>>,
+    /// At or after this instant.
+    pub since: Option<DateTime<Utc>>,
+    /// Before this instant.
+    pub until: Option<DateTime<Utc>>,
+}
+
+impl From<AuditFilter> for domain::EventFilter {
+    fn from(filter: AuditFilter) -> Self {
+        Self {
+            user: filter.user_id.map(Into::into),
+            kinds: filter
+                .kinds
+                .unwrap_or_default()
+                .into_iter()
+                .map(Into::into)
+                .collect(),
+            since: filter.since,
+            until: filter.until,
+        }
+    }
+}
+
+pub type AuditEventConnection = async_graphql::connection::Connection<
+    String,
+    AuditEventObject,
+    async_graphql::connection::EmptyFields,
+    async_graphql::connection::EmptyFields,
+    async_graphql::connection::DefaultConnectionName,
+    async_graphql::connection::DefaultEdgeName,
+    async_graphql::connection::EnableNodesField,
+>;

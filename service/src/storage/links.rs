@@ -8,8 +8,8 @@ use uuid::Uuid;
 
 use super::passes::{self, NewPass};
 use super::users::UserRow;
-use super::{Database, StorageError, outbox};
-use crate::domain::{LinkPurpose, Mail, NewLink, User, UserId};
+use super::{Database, StorageError, audit, outbox};
+use crate::domain::{LinkPurpose, Mail, NewEvent, NewLink, Subject, User, UserId};
 use crate::{with_pool, with_writer};
 
 /// Voids the user's links of one purpose, so that only the newest works.
@@ -38,12 +38,14 @@ macro_rules! insert_query {
 pub(super) use insert_query;
 
 /// Stores a new link in place of the user's earlier ones of its purpose, and
-/// queues the mail that carries it: both or neither.
+/// queues the mail that carries it (and records `event`, if any): all or
+/// nothing.
 pub async fn issue(
     db: &Database,
     user_id: UserId,
     link: &NewLink,
     mail: &Mail,
+    event: Option<&NewEvent<'_>>,
     now: DateTime<Utc>,
 ) -> Result<(), StorageError> {
     with_writer!(db, |pool| {
@@ -53,6 +55,11 @@ pub async fn issue(
             .await?;
         insert_query!(user_id, link, now).execute(&mut *tx).await?;
         outbox::insert_query!(mail, now).execute(&mut *tx).await?;
+        if let Some(event) = event {
+            audit::insert_query!(event, None, now)
+                .execute(&mut *tx)
+                .await?;
+        }
         tx.commit().await?;
         Ok(())
     })
@@ -121,11 +128,25 @@ macro_rules! mark_verified_query {
     };
 }
 
+/// Records `$event` about the account whose link `$tx` used up.
+macro_rules! record_for {
+    ($tx:expr, $event:expr, $user_id:expr, $at:expr) => {
+        let event = NewEvent {
+            subject: Subject::Id(UserId::from($user_id)),
+            ..$event.clone()
+        };
+        audit::insert_query!(&event, None, $at)
+            .execute(&mut *$tx)
+            .await?;
+    };
+}
+
 /// Uses a verification link: the address is proved. Gives the account, or
 /// `None` if the link was not live.
 pub async fn verify_email(
     db: &Database,
     token_hash: &str,
+    event: &NewEvent<'_>,
     now: DateTime<Utc>,
 ) -> Result<Option<User>, StorageError> {
     with_writer!(db, |pool| {
@@ -139,6 +160,7 @@ pub async fn verify_email(
         let user = mark_verified_query!(user_id, now)
             .fetch_one(&mut *tx)
             .await?;
+        record_for!(tx, event, user_id, now);
         tx.commit().await?;
         Ok(Some(User::from(user)))
     })
@@ -151,6 +173,7 @@ pub async fn unlock_sign_in(
     db: &Database,
     token_hash: &str,
     pass: Option<&NewPass<'_>>,
+    event: &NewEvent<'_>,
     now: DateTime<Utc>,
 ) -> Result<Option<User>, StorageError> {
     with_writer!(db, |pool| {
@@ -172,6 +195,7 @@ pub async fn unlock_sign_in(
                 .execute(&mut *tx)
                 .await?;
         }
+        record_for!(tx, event, user_id, now);
         tx.commit().await?;
         Ok(Some(User::from(user)))
     })

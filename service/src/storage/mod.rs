@@ -5,6 +5,7 @@
 //! time is always an argument (`now`): the caller's one instant for the whole
 //! operation, never a clock read in a query.
 
+pub mod audit;
 mod database;
 mod error;
 pub mod links;

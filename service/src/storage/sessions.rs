@@ -8,8 +8,8 @@ use uuid::Uuid;
 use sha2::{Digest, Sha256};
 
 use super::users::UserRow;
-use super::{Database, StorageError, outbox};
-use crate::domain::{ClientInfo, Mail, SessionId, SessionInfo, User, UserId};
+use super::{Database, StorageError, audit, outbox};
+use crate::domain::{ClientInfo, Mail, NewEvent, SessionId, SessionInfo, Subject, User, UserId};
 use crate::{with_pool, with_writer};
 
 pub struct NewSession<'a> {
@@ -82,20 +82,30 @@ pub struct SignedIn {
     pub announced: bool,
 }
 
-/// Opens a session for a sign-in. A user agent the account has not used
-/// before, on an account that has used others, also queues `new_device`
-/// ("a new sign-in to your account"), in the same transaction.
+/// Opens a session for a sign-in, notes when the account signed in, and
+/// records `event` with the new session. A user agent the account has not
+/// used before, on an account that has used others, also queues
+/// `new_device` ("a new sign-in to your account"), in the same transaction.
 pub async fn sign_in(
     db: &Database,
     user_id: UserId,
     new: &NewSession<'_>,
     new_device: &Mail,
+    event: &NewEvent<'_>,
     now: DateTime<Utc>,
 ) -> Result<SignedIn, StorageError> {
     let agent = user_agent_hash(new.client);
     with_writer!(db, |pool| {
         let mut tx = pool.begin().await?;
         let id = insert_query!(user_id, new, now).fetch_one(&mut *tx).await?;
+        sqlx::query("UPDATE users SET last_sign_in_at = $2 WHERE id = $1")
+            .bind(user_id.as_uuid())
+            .bind(now)
+            .execute(&mut *tx)
+            .await?;
+        audit::insert_query!(event, Some(SessionId::from(id)), now)
+            .execute(&mut *tx)
+            .await?;
         let first_time = remember_user_agent_query!(user_id, &agent, now)
             .execute(&mut *tx)
             .await?
@@ -245,18 +255,40 @@ pub async fn find_retired(db: &Database, hash: &str) -> Result<Option<RetiredTok
     })?)
 }
 
-/// Deletes the session whose live refresh token has this hash; true if one did.
-pub async fn delete_by_hash(db: &Database, hash: &str) -> Result<bool, StorageError> {
-    let deleted = with_writer!(db, |pool| {
-        sqlx::query("DELETE FROM sessions WHERE refresh_token_hash = $1")
-            .bind(hash)
-            .execute(pool)
-            .await
-            .map(|r| r.rows_affected())
-    })?;
-    Ok(deleted > 0)
+/// Ends the session whose live refresh token has this hash, and records
+/// `event` about it (its owner and the session filled in); the session ended,
+/// if one did.
+pub async fn end_by_hash(
+    db: &Database,
+    hash: &str,
+    event: &NewEvent<'_>,
+    now: DateTime<Utc>,
+) -> Result<Option<SessionId>, StorageError> {
+    with_writer!(db, |pool| {
+        let mut tx = pool.begin().await?;
+        let ended: Option<(Uuid, Uuid)> = sqlx::query_as(
+            "DELETE FROM sessions WHERE refresh_token_hash = $1 RETURNING id, user_id",
+        )
+        .bind(hash)
+        .fetch_optional(&mut *tx)
+        .await?;
+        let Some((id, user_id)) = ended else {
+            return Ok(None);
+        };
+        let event = NewEvent {
+            subject: Subject::Id(user_id.into()),
+            ..event.clone()
+        };
+        audit::insert_query!(&event, Some(SessionId::from(id)), now)
+            .execute(&mut *tx)
+            .await?;
+        tx.commit().await?;
+        Ok(Some(id.into()))
+    })
 }
 
+/// Deletes a session with no record: one whose account was deactivated
+/// meanwhile (the deactivation was recorded).
 pub async fn delete(db: &Database, id: SessionId) -> Result<(), StorageError> {
     with_writer!(db, |pool| {
         sqlx::query("DELETE FROM sessions WHERE id = $1")
@@ -266,6 +298,31 @@ pub async fn delete(db: &Database, id: SessionId) -> Result<(), StorageError> {
             .map(drop)
     })?;
     Ok(())
+}
+
+/// Ends a session and records `event` about it; false if it had ended.
+pub async fn end(
+    db: &Database,
+    id: SessionId,
+    event: &NewEvent<'_>,
+    now: DateTime<Utc>,
+) -> Result<bool, StorageError> {
+    with_writer!(db, |pool| {
+        let mut tx = pool.begin().await?;
+        let ended = sqlx::query("DELETE FROM sessions WHERE id = $1")
+            .bind(id.as_uuid())
+            .execute(&mut *tx)
+            .await?
+            .rows_affected();
+        if ended == 0 {
+            return Ok(false);
+        }
+        audit::insert_query!(event, Some(id), now)
+            .execute(&mut *tx)
+            .await?;
+        tx.commit().await?;
+        Ok(true)
+    })
 }
 
 /// The delete, not yet run, so it can run on a pool or in a transaction.
@@ -282,38 +339,59 @@ macro_rules! delete_for_user_query {
 }
 pub(super) use delete_for_user_query;
 
-/// Ends every session of a user but `keep`; gives how many of them were
-/// still live (expired rows go too, uncounted).
+/// Ends every session of a user but `keep`, and records `event` with how
+/// many of them were still live (expired rows go too, uncounted); gives
+/// that number.
 pub async fn delete_for_user(
     db: &Database,
     user_id: UserId,
     keep: Option<SessionId>,
+    event: &NewEvent<'_>,
     now: DateTime<Utc>,
 ) -> Result<usize, StorageError> {
-    let ended = with_writer!(db, |pool| {
-        delete_for_user_query!(user_id, keep).fetch_all(pool).await
-    })?;
-    Ok(ended.iter().filter(|expires_at| **expires_at > now).count())
+    with_writer!(db, |pool| {
+        let mut tx = pool.begin().await?;
+        let ended = delete_for_user_query!(user_id, keep)
+            .fetch_all(&mut *tx)
+            .await?;
+        let live = ended.iter().filter(|expires_at| **expires_at > now).count();
+        let event = event.clone().with("sessions", live);
+        audit::insert_query!(&event, None, now)
+            .execute(&mut *tx)
+            .await?;
+        tx.commit().await?;
+        Ok(live)
+    })
 }
 
-/// Ends one live session of this user; false when it is not theirs, or
-/// already over.
+/// Ends one live session of this user, recording `event`; false (and
+/// nothing recorded) when it is not theirs, or already over.
 pub async fn delete_for_owner(
     db: &Database,
     user_id: UserId,
     id: SessionId,
+    event: &NewEvent<'_>,
     now: DateTime<Utc>,
 ) -> Result<bool, StorageError> {
-    let deleted = with_writer!(db, |pool| {
-        sqlx::query("DELETE FROM sessions WHERE id = $1 AND user_id = $2 AND expires_at > $3")
-            .bind(id.as_uuid())
-            .bind(user_id.as_uuid())
-            .bind(now)
-            .execute(pool)
-            .await
-            .map(|r| r.rows_affected())
-    })?;
-    Ok(deleted > 0)
+    with_writer!(db, |pool| {
+        let mut tx = pool.begin().await?;
+        let deleted =
+            sqlx::query("DELETE FROM sessions WHERE id = $1 AND user_id = $2 AND expires_at > $3")
+                .bind(id.as_uuid())
+                .bind(user_id.as_uuid())
+                .bind(now)
+                .execute(&mut *tx)
+                .await?
+                .rows_affected();
+        if deleted == 0 {
+            return Ok(false);
+        }
+        audit::insert_query!(event, Some(id), now)
+            .execute(&mut *tx)
+            .await?;
+        tx.commit().await?;
+        Ok(true)
+    })
 }
 
 #[derive(sqlx::FromRow)]

@@ -6,10 +6,10 @@ use uuid::Uuid;
 use super::error::{UniqueIndex, classify};
 use super::passes::{self, NewPass};
 use super::sessions::{self, NewSession};
-use super::{Database, StorageError, links, outbox};
+use super::{Database, StorageError, audit, links, outbox};
 use crate::domain::{
-    Email, FullName, LinkPurpose, Locale, Mail, NewLink, Page, PasswordHash, ProfileUpdate, Role,
-    SessionId, User, UserId, Username,
+    Email, FullName, LinkPurpose, Locale, Mail, NewEvent, NewLink, Page, PasswordHash,
+    ProfileUpdate, Role, SessionId, Subject, User, UserId, UserSearch, Username,
 };
 use crate::{with_pool, with_writer};
 
@@ -44,6 +44,7 @@ pub(super) struct UserRow {
     avatar_url: Option<String>,
     created_at: DateTime<Utc>,
     updated_at: DateTime<Utc>,
+    last_sign_in_at: Option<DateTime<Utc>>,
 }
 
 impl UserRow {
@@ -63,6 +64,7 @@ impl UserRow {
             avatar_url: self.avatar_url,
             created_at: self.created_at,
             updated_at: self.updated_at,
+            last_sign_in_at: self.last_sign_in_at,
         };
         (user, hash)
     }
@@ -89,11 +91,12 @@ const UNIQUE_INDEXES: &[UniqueIndex] = &[
 ];
 
 /// The insert, not yet run, so it can run on a pool or in a transaction.
+/// `$signed_in`: whether the account is signed in as it is created.
 macro_rules! insert_query {
-    ($user:expr, $at:expr) => {
+    ($user:expr, $at:expr, $signed_in:expr) => {
         sqlx::query_as::<_, UserRow>(
-            "INSERT INTO users (id, email, username, hashed_password, full_name, role, locale, created_at, updated_at)
-             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $8)
+            "INSERT INTO users (id, email, username, hashed_password, full_name, role, locale, created_at, updated_at, audit_id, last_sign_in_at)
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $8, $9, $10)
              RETURNING *",
         )
         .bind(UserId::new().as_uuid())
@@ -104,17 +107,36 @@ macro_rules! insert_query {
         .bind($user.role.as_str())
         .bind($user.locale.as_str())
         .bind($at)
+        // The account's pseudonym in the audit trail.
+        .bind(uuid::Uuid::new_v4())
+        .bind($signed_in.then_some($at))
     };
 }
 
+/// Creates an account with nothing beside it but the event recording it
+/// (`seed-admin`).
 pub async fn insert(
     db: &Database,
     user: &NewUser<'_>,
+    event: &NewEvent<'_>,
     now: DateTime<Utc>,
 ) -> Result<User, StorageError> {
-    with_writer!(db, |pool| insert_query!(user, now).fetch_one(pool).await)
-        .map(User::from)
-        .map_err(|err| classify(err, UNIQUE_INDEXES))
+    with_writer!(db, |pool| {
+        let mut tx = pool.begin().await?;
+        let row = insert_query!(user, now, false)
+            .fetch_one(&mut *tx)
+            .await
+            .map_err(|err| classify(err, UNIQUE_INDEXES))?;
+        let event = NewEvent {
+            subject: Subject::Id(row.id),
+            ..event.clone()
+        };
+        audit::insert_query!(&event, None, now)
+            .execute(&mut *tx)
+            .await?;
+        tx.commit().await?;
+        Ok(User::from(row))
+    })
 }
 
 /// The verification link a new account is sent, and the mail carrying it.
@@ -131,11 +153,12 @@ pub async fn insert_with_session(
     user: &NewUser<'_>,
     session: &NewSession<'_>,
     welcome: &Welcome<'_>,
+    event: &NewEvent<'_>,
     now: DateTime<Utc>,
 ) -> Result<(User, SessionId), StorageError> {
     with_writer!(db, |pool| {
         let mut tx = pool.begin().await?;
-        let user = insert_query!(user, now)
+        let user = insert_query!(user, now, true)
             .fetch_one(&mut *tx)
             .await
             .map_err(|err| classify(err, UNIQUE_INDEXES))?;
@@ -155,8 +178,16 @@ pub async fn insert_with_session(
         outbox::insert_query!(welcome.mail, now)
             .execute(&mut *tx)
             .await?;
+        let session_id = SessionId::from(session_id);
+        let event = NewEvent {
+            subject: Subject::Id(user.id),
+            ..event.clone()
+        };
+        audit::insert_query!(&event, Some(session_id), now)
+            .execute(&mut *tx)
+            .await?;
         tx.commit().await?;
-        Ok((User::from(user), SessionId::from(session_id)))
+        Ok((User::from(user), session_id))
     })
 }
 
@@ -308,11 +339,15 @@ pub async fn set_password(
     db: &Database,
     id: UserId,
     new: &NewPassword<'_>,
+    event: &NewEvent<'_>,
     now: DateTime<Utc>,
 ) -> Result<(), StorageError> {
     with_writer!(db, |pool| {
         let mut tx = pool.begin().await?;
         replace_password!(tx, id, new, false, now);
+        audit::insert_query!(event, None, now)
+            .execute(&mut *tx)
+            .await?;
         tx.commit().await?;
         Ok(())
     })
@@ -327,6 +362,7 @@ pub async fn reset_password(
     token_hash: &str,
     new: &NewPassword<'_>,
     pass: Option<&NewPass<'_>>,
+    event: &NewEvent<'_>,
     now: DateTime<Utc>,
 ) -> Result<bool, StorageError> {
     with_writer!(db, |pool| {
@@ -341,6 +377,13 @@ pub async fn reset_password(
         if let Some(pass) = pass {
             passes::grant_query!(id, pass).execute(&mut *tx).await?;
         }
+        let event = NewEvent {
+            subject: Subject::Id(UserId::from(id)),
+            ..event.clone()
+        };
+        audit::insert_query!(&event, None, now)
+            .execute(&mut *tx)
+            .await?;
         tx.commit().await?;
         Ok(true)
     })
@@ -400,6 +443,7 @@ pub async fn lock_sign_in(
     id: UserId,
     link: &NewLink,
     mail: &Mail,
+    event: &NewEvent<'_>,
     now: DateTime<Utc>,
 ) -> Result<bool, StorageError> {
     with_writer!(db, |pool| {
@@ -423,78 +467,184 @@ pub async fn lock_sign_in(
             .execute(&mut *tx)
             .await?;
         outbox::insert_query!(mail, now).execute(&mut *tx).await?;
+        audit::insert_query!(event, None, now)
+            .execute(&mut *tx)
+            .await?;
         tx.commit().await?;
         Ok(true)
     })
 }
 
-/// What [`set_active`] did.
-pub enum ActiveChange {
-    Done(User),
+/// What an admin's change to an account did.
+pub enum AccountChange<T> {
+    Done(T),
     NoSuchUser,
-    /// Refused: the account is the last active admin, and deactivating it
-    /// would leave nobody able to administer the service.
+    /// Refused: the account is the last active admin, and the change would
+    /// leave nobody able to administer the service.
     LastAdmin,
 }
 
-/// Activates or deactivates an account; deactivating it ends its sessions
-/// in the same transaction. The last active admin is never deactivated, even
-/// by two admins deactivating each other at the same moment: the `UPDATE`
-/// ends an active admin only while another remains. A role change, when one
-/// is added, belongs under the same lock and the same condition.
-pub async fn set_active(
-    db: &Database,
-    id: UserId,
-    active: bool,
-    now: DateTime<Utc>,
-) -> Result<ActiveChange, StorageError> {
-    with_writer!(db, |pool| {
-        let mut tx = pool.begin().await?;
-        // Under READ COMMITTED, two transactions each ending one of two admins
-        // would both count two and both succeed. Locking the active admins'
-        // rows first makes the second wait for the first to commit, and its
-        // count (a new snapshot) then sees one. NO KEY UPDATE is the lock the
-        // UPDATE takes anyway: it does not hold up sign-ins, whose new
-        // session only needs the user's key. SQLite needs nothing: its one
-        // writer runs these transactions one after another.
-        if matches!(db, Database::Postgres(_)) {
+/// The condition under which a change may take an account out of the active
+/// admins: it is not one, or another remains. `$2` is whether the account
+/// stays an active admin after the change.
+macro_rules! leaves_an_admin {
+    () => {
+        "(NOT (role = 'admin' AND is_active AND NOT $2)
+          OR (SELECT count(*) FROM users WHERE role = 'admin' AND is_active) > 1)"
+    };
+}
+
+/// Under READ COMMITTED, two transactions each ending one of two admins
+/// would both count two and both succeed. Locking the active admins' rows
+/// first makes the second wait for the first to commit, and its count (a
+/// new snapshot) then sees one. NO KEY UPDATE is the lock an UPDATE takes
+/// anyway: it does not hold up sign-ins, whose new session only needs the
+/// user's key. SQLite needs nothing: its one writer runs these transactions
+/// one after another.
+macro_rules! lock_admins {
+    ($db:expr, $tx:expr) => {
+        if matches!($db, Database::Postgres(_)) {
             sqlx::query(
                 "SELECT id FROM users WHERE role = 'admin' AND is_active
                  ORDER BY id FOR NO KEY UPDATE",
             )
-            .execute(&mut *tx)
+            .execute(&mut *$tx)
             .await?;
         }
-        let updated = sqlx::query_as::<_, UserRow>(
-            "UPDATE users SET is_active = $2, updated_at = $3
-             WHERE id = $1
-               AND (NOT (role = 'admin' AND is_active AND NOT $2)
-                    OR (SELECT count(*) FROM users WHERE role = 'admin' AND is_active) > 1)
-             RETURNING *",
-        )
+    };
+}
+
+/// Why an admin's change matched no row: no such account, or the last admin.
+macro_rules! refused {
+    ($tx:expr, $id:expr) => {{
+        let exists: bool = sqlx::query_scalar("SELECT EXISTS (SELECT 1 FROM users WHERE id = $1)")
+            .bind($id.as_uuid())
+            .fetch_one(&mut *$tx)
+            .await?;
+        if exists {
+            AccountChange::LastAdmin
+        } else {
+            AccountChange::NoSuchUser
+        }
+    }};
+}
+
+/// What an admin changes about an account.
+#[derive(Clone, Copy, Debug)]
+pub enum AdminUpdate {
+    /// Activate or deactivate; deactivating ends its sessions.
+    Active(bool),
+    Role(Role),
+}
+
+/// Applies an admin's change to an account, and records `event`, in one
+/// transaction. The last active admin is never deactivated or demoted, even
+/// by two admins doing it to each other at the same moment: the `UPDATE`
+/// takes an active admin out only while another remains.
+pub async fn update_by_admin(
+    db: &Database,
+    id: UserId,
+    update: AdminUpdate,
+    event: &NewEvent<'_>,
+    now: DateTime<Utc>,
+) -> Result<AccountChange<User>, StorageError> {
+    let (active, role, stays_admin) = match update {
+        AdminUpdate::Active(active) => (Some(active), None, active),
+        AdminUpdate::Role(role) => (None, Some(role.as_str()), role == Role::Admin),
+    };
+    with_writer!(db, |pool| {
+        let mut tx = pool.begin().await?;
+        lock_admins!(db, tx);
+        let updated = sqlx::query_as::<_, UserRow>(concat!(
+            "UPDATE users SET is_active = COALESCE($3, is_active), role = COALESCE($4, role),
+                 updated_at = $5
+             WHERE id = $1 AND ",
+            leaves_an_admin!(),
+            " RETURNING *"
+        ))
         .bind(id.as_uuid())
+        .bind(stays_admin)
         .bind(active)
+        .bind(role)
         .bind(now)
         .fetch_optional(&mut *tx)
         .await?;
         let Some(user) = updated else {
-            let exists: bool =
-                sqlx::query_scalar("SELECT EXISTS (SELECT 1 FROM users WHERE id = $1)")
-                    .bind(id.as_uuid())
-                    .fetch_one(&mut *tx)
-                    .await?;
-            return Ok(if exists {
-                ActiveChange::LastAdmin
-            } else {
-                ActiveChange::NoSuchUser
-            });
+            return Ok(refused!(tx, id));
         };
-        if !active {
+        if active == Some(false) {
             sessions::delete_for_user_query!(id, None::<SessionId>)
                 .fetch_all(&mut *tx)
                 .await?;
         }
+        audit::insert_query!(event, None, now)
+            .execute(&mut *tx)
+            .await?;
         tx.commit().await?;
-        Ok(ActiveChange::Done(User::from(user)))
+        Ok(AccountChange::Done(User::from(user)))
     })
+}
+
+/// Deletes an account and everything of it: its sessions, links, devices
+/// and passes (by cascade), the mail addressed to it, and the throttle
+/// counts kept under its email. Its audit events stay, under its pseudonym,
+/// which nothing links to once the row is gone; the deletion is recorded
+/// first, while the pseudonym can still be looked up. The last active admin
+/// is never deleted.
+pub async fn delete(
+    db: &Database,
+    id: UserId,
+    event: &NewEvent<'_>,
+    now: DateTime<Utc>,
+) -> Result<AccountChange<()>, StorageError> {
+    with_writer!(db, |pool| {
+        let mut tx = pool.begin().await?;
+        lock_admins!(db, tx);
+        audit::insert_query!(event, None, now)
+            .execute(&mut *tx)
+            .await?;
+        let deleted: Option<String> = sqlx::query_scalar(concat!(
+            "DELETE FROM users WHERE id = $1 AND ",
+            leaves_an_admin!(),
+            " RETURNING email"
+        ))
+        .bind(id.as_uuid())
+        .bind(false)
+        .fetch_optional(&mut *tx)
+        .await?;
+        let Some(email) = deleted else {
+            // Rolls the event back with the refusal.
+            return Ok(refused!(tx, id));
+        };
+        sqlx::query("DELETE FROM mail_outbox WHERE recipient = $1")
+            .bind(&email)
+            .execute(&mut *tx)
+            .await?;
+        sqlx::query("DELETE FROM login_throttle WHERE key = $1 OR key = $2")
+            .bind(format!("account:{email}"))
+            .bind(format!("mail-account:{email}"))
+            .execute(&mut *tx)
+            .await?;
+        tx.commit().await?;
+        Ok(AccountChange::Done(()))
+    })
+}
+
+/// A page of an admin's search through the accounts, oldest first.
+pub async fn search(db: &Database, search: &UserSearch) -> Result<Vec<User>, StorageError> {
+    let pattern = search.like_pattern();
+    let rows = with_pool!(db, |pool| {
+        sqlx::query_as::<_, UserRow>(
+            r"SELECT * FROM users
+             WHERE ($1 IS NULL OR lower(email) LIKE $1 ESCAPE '\' OR lower(username) LIKE $1 ESCAPE '\')
+               AND ($2 IS NULL OR (created_at, id) > (SELECT created_at, id FROM users WHERE id = $2))
+             ORDER BY created_at, id LIMIT $3",
+        )
+        .bind(pattern.as_deref())
+        .bind(search.after().map(UserId::as_uuid))
+        .bind(search.first())
+        .fetch_all(pool)
+        .await
+    })?;
+    Ok(rows.into_iter().map(User::from).collect())
 }

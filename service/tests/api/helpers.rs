@@ -108,6 +108,9 @@ pub fn test_config() -> Config {
         sweep_interval_seconds: 600,
         sweep_batch_size: 1000,
         mail_retention_days: 30,
+        audit_retention_days: 2192,
+        // No test runs the sealer's loop either (`seal`).
+        audit_seal_interval_seconds: 10,
     }
 }
 
@@ -135,6 +138,8 @@ pub struct TestApp {
     pub postman: service::mail::Postman,
     /// The sweep of stale rows, which tests run by hand (`sweep`).
     pub sweeper: service::auth::sweeper::Sweeper,
+    /// The audit trail's sealer, which tests run by hand (`seal`).
+    pub sealer: service::auth::audit::Sealer,
     _database: std::sync::Arc<TestDatabase>,
 }
 
@@ -182,6 +187,7 @@ impl TestApp {
             auth: app.auth,
             postman: app.postman,
             sweeper: app.sweeper,
+            sealer: app.sealer,
             clock,
             config,
             _database: database,
@@ -203,6 +209,15 @@ impl TestApp {
             .await
             .expect("the sweep runs")
             .expect("no other replica is sweeping")
+    }
+
+    /// Seals the audit events waiting, at the service's time; gives the
+    /// blocks made.
+    pub async fn seal(&self) -> Vec<service::storage::audit::Block> {
+        self.sealer
+            .seal_once(self.clock.now())
+            .await
+            .expect("sealing runs")
     }
 
     /// The messages queued for `to` (sent ones have lost their bodies), as

@@ -80,6 +80,8 @@ async fn migrations_create_the_specified_columns(engine: Engine) {
             ("email_verified", false),
             ("locale", false),
             ("signin_locked_at", true),
+            ("audit_id", false),
+            ("last_sign_in_at", true),
         ])
     );
     assert_eq!(
@@ -180,6 +182,10 @@ async fn migrations_create_the_specified_columns(engine: Engine) {
     assert_eq!(
         indexes,
         [
+            "ix_auth_events_block",
+            "ix_auth_events_occurred_at",
+            "ix_auth_events_subject",
+            "ix_auth_events_unsealed",
             "ix_email_tokens_user",
             "ix_login_throttle_window_start",
             "ix_mail_outbox_due",
@@ -187,6 +193,7 @@ async fn migrations_create_the_specified_columns(engine: Engine) {
             "ix_retired_refresh_tokens_session_id",
             "ix_sessions_refresh_token_hash",
             "ix_sessions_user_id",
+            "ix_users_audit_id",
             "ix_users_email",
             "ix_users_username",
         ]
@@ -384,31 +391,51 @@ async fn a_user_and_its_first_session_are_stored_together(engine: Engine) {
     };
     let written = async || {
         let mut counts = Vec::new();
-        for table in ["users", "sessions", "email_tokens", "mail_outbox"] {
+        for table in [
+            "users",
+            "sessions",
+            "email_tokens",
+            "mail_outbox",
+            "auth_events",
+        ] {
             counts.push(app.count(table).await);
         }
         counts
     };
     let hash = "a".repeat(64);
+    let event = &service::domain::NewEvent::new(service::domain::AuditKind::Registered, None);
     // The session row is refused (its hash is not 64 characters), after the
     // user row was written in the same transaction: none may remain.
-    let failed =
-        users::insert_with_session(&app.db, &user, &session("too short"), &welcome(&hash), now)
-            .await;
+    let failed = users::insert_with_session(
+        &app.db,
+        &user,
+        &session("too short"),
+        &welcome(&hash),
+        event,
+        now,
+    )
+    .await;
     assert!(failed.is_err());
     // So is the link, after the user and the session were written.
-    let failed =
-        users::insert_with_session(&app.db, &user, &session(&hash), &welcome("short"), now).await;
+    let failed = users::insert_with_session(
+        &app.db,
+        &user,
+        &session(&hash),
+        &welcome("short"),
+        event,
+        now,
+    )
+    .await;
     assert!(failed.is_err());
-    assert_eq!(written().await, [0, 0, 0, 0]);
+    assert_eq!(written().await, [0, 0, 0, 0, 0]);
 
     let (stored, first) =
-        users::insert_with_session(&app.db, &user, &session(&hash), &welcome(&hash), now)
+        users::insert_with_session(&app.db, &user, &session(&hash), &welcome(&hash), event, now)
             .await
             .unwrap();
     assert_eq!(
         app.sessions_of(stored.id.as_uuid()).await[0].id,
         first.as_uuid()
     );
-    assert_eq!(written().await, [1, 1, 1, 1]);
+    assert_eq!(written().await, [1, 1, 1, 1, 1]);
 }
