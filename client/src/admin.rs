@@ -219,7 +219,7 @@ pub fn AdminUsers() -> Element {
                     thead { class: "border-b border-border text-xs uppercase tracking-wide text-muted-foreground",
                         tr {
                             for id in ["admin-col-email", "admin-col-username", "admin-col-role", "admin-col-status", "admin-col-verified", "admin-col-created", "admin-col-last-sign-in"] {
-                                th { key: "{id}", scope: "col", class: "whitespace-nowrap px-3 py-2 font-medium", {t!(id)} }
+                                th { key: "{id}", scope: "col", class: "px-3 py-2 font-medium", {t!(id)} }
                             }
                             th { scope: "col", class: "px-3 py-2", span { class: "sr-only", {t!("admin-col-actions")} } }
                         }
@@ -291,7 +291,7 @@ fn UserRow(
     let id = user.id.clone();
     rsx! {
         tr { "data-email": user.email.clone(), "data-active": if user.is_active { "true" } else { "false" },
-            td { class: "px-3 py-3 font-medium", "{user.email}" }
+            td { class: "break-all px-3 py-3 font-medium", "{user.email}" }
             td { class: "px-3 py-3", "{user.username}" }
             td { class: "px-3 py-3",
                 if admin { Badge { {t!("admin-role-admin")} } } else { span { class: "text-muted-foreground", {t!("admin-role-user")} } }
@@ -388,7 +388,7 @@ pub fn AdminAudit(user: String) -> Element {
 
     rsx! {
         Card { class: "p-6",
-            form { id: "audit-filter", class: "grid gap-4 md:grid-cols-3", novalidate: true, onsubmit: submit,
+            form { id: "audit-filter", class: "grid items-start gap-4 md:grid-cols-3", novalidate: true, onsubmit: submit,
                 Field { id: "audit-user", label: t!("audit-user"), value: user_id,
                         hint: t!("audit-user-hint"), error: error("audit-user") }
                 Field { id: "audit-since", label: t!("audit-since"), value: since,
