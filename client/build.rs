@@ -6,4 +6,6 @@ fn main() {
     println!("cargo:rerun-if-changed=../schema.graphql");
     println!("cargo:rerun-if-changed=graphql/operations.graphql");
     println!("cargo:rerun-if-changed=graphql/mail_links.graphql");
+    println!("cargo:rerun-if-changed=graphql/admin.graphql");
+    println!("cargo:rerun-if-changed=graphql/privacy.graphql");
 }

@@ -10,7 +10,7 @@ import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { mkdirSync } from 'node:fs';
+import { mkdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { chromium } from 'playwright-core';
 import { linkIn, psql, root, startStack } from './stack.mjs';
@@ -898,4 +898,192 @@ test('guessing from many addresses locks sign-in; the mailed link unlocks it in 
   await page.goto(link);
   await page.getByText('This link is no longer valid').waitFor();
   await browser.check();
+});
+
+/// An account made by the API with a recognisable email and username, and
+/// no session of its own.
+async function namedAccount(prefix) {
+  const id = unique('');
+  const email = `${prefix}-${id}@example.org`;
+  const { body } = await api(
+    'mutation($i: RegisterInput!) { register(input: $i) { user { id } refreshToken } }',
+    { i: { email, username: `${prefix}_${id}`, password } },
+  );
+  assert.equal(body.errors, undefined);
+  await api('mutation($t: String!) { logout(refreshToken: $t) }', { t: body.data.register.refreshToken });
+  return { email, id: body.data.register.user.id, prefix: `${prefix}-${id}` };
+}
+
+/// Whether `expected` occurs in `kinds` in this order (other kinds may come
+/// between).
+const inOrder = (kinds, expected) => {
+  let at = 0;
+  for (const kind of kinds) if (kind === expected[at]) at++;
+  return at === expected.length;
+};
+const kindsShown = async (page) => page.locator('#events li').evaluateAll((rows) => rows.map((r) => r.dataset.kind));
+
+test('the admin console: find an account by prefix, deactivate it (its open browser is signed out), reactivate, read its activity', async () => {
+  const operator = await profile();
+  const person = await profile();
+  const account = await namedAccount('console');
+  const theirs = await person.context.newPage();
+  await signedIn(theirs, account.email);
+  // Not an admin: no console in the navigation, and its address leads nowhere.
+  assert.equal(await theirs.getByRole('link', { name: 'Admin' }).count(), 0);
+  await theirs.goto(`${stack.base}/admin/users`);
+  await theirs.getByText('Page not found').waitFor();
+  await theirs.goto(`${stack.base}/`);
+  await theirs.locator('#welcome').waitFor();
+  await theirs.evaluate(() => { window.notReloaded = true; });
+
+  const page = await operator.context.newPage();
+  await signIn(page, admin.email, { secret: admin.password });
+  await page.locator('#welcome').waitFor();
+  await page.getByRole('link', { name: 'Admin' }).click();
+  await page.waitForURL(/\/admin\/users$/);
+  await page.locator('#users tbody tr').first().waitFor();
+
+  // Typing pauses before the search is sent; only the last prefix counts.
+  const searched = [];
+  page.on('request', (r) => operationOf(r) === 'Users' && searched.push(r.postDataJSON().variables.search));
+  await page.locator('#user-search').pressSequentially(account.prefix.slice(0, 12), { delay: 20 });
+  const rows = page.locator('#users tbody tr');
+  const row = page.locator(`#users tr[data-email="${account.email}"]`);
+  await page.waitForFunction(() => document.querySelectorAll('#users tbody tr').length === 1);
+  await row.waitFor();
+  assert.deepEqual(searched, [account.prefix.slice(0, 12)]);
+  assert.equal(await rows.count(), 1);
+  assert.match(plain(await row.innerText()), /User\s+Active\s+No\s+just now\s+just now/);
+  await page.screenshot({ path: join(screenshots, 'admin-users-en.png'), fullPage: true });
+
+  const act = async (item, confirm, shot) => {
+    await row.getByRole('button', { name: /^Actions for/ }).click();
+    await page.getByRole('menuitem', { name: item }).click();
+    const dialog = page.getByRole('alertdialog');
+    await dialog.waitFor();
+    if (shot) await page.screenshot({ path: join(screenshots, shot) });
+    await dialog.getByRole('button', { name: confirm }).click();
+    await dialog.waitFor({ state: 'detached' });
+  };
+  await act('Deactivate', 'Deactivate', 'admin-deactivate-en.png');
+  await page.locator(`#users tr[data-email="${account.email}"][data-active="false"]`).waitFor();
+  assert.equal(psql(`SELECT is_active FROM users WHERE email = '${account.email}'`, stack.database), 'f');
+
+  // Their open browser learns it over the session subscription.
+  await theirs.waitForURL(/\/login/, { timeout: 20000 });
+  await theirs.locator('#signed-out-reason').waitFor();
+  assert.equal(await notReloaded(theirs), true);
+  // Refused while deactivated (FORBIDDEN, as before this console).
+  await signIn(theirs, account.email);
+  await theirs.getByText('You do not have permission to do this').waitFor();
+
+  await act('Activate', 'Activate');
+  await page.locator(`#users tr[data-email="${account.email}"][data-active="true"]`).waitFor();
+  await signIn(theirs, account.email);
+  await theirs.locator('#welcome').waitFor();
+
+  await row.getByRole('button', { name: /^Actions for/ }).click();
+  await page.getByRole('menuitem', { name: 'View activity' }).click();
+  await page.waitForURL(new RegExp(`/admin/audit\\?user=${account.id}$`));
+  assert.equal(await page.inputValue('#audit-user'), account.id);
+  await page.locator('#events li[data-kind="ACCOUNT_ACTIVATED"]').waitFor();
+  // Newest first: the last sign-in, the admin's two changes, the sign-in
+  // refused while deactivated, the first sign-in, the registration.
+  const kinds = await kindsShown(page);
+  assert.ok(inOrder(kinds, [
+    'LOGIN_SUCCEEDED', 'ACCOUNT_ACTIVATED', 'LOGIN_FAILED', 'ACCOUNT_DEACTIVATED', 'LOGIN_SUCCEEDED', 'REGISTERED',
+  ]), kinds.join(' '));
+  const deactivated = page.locator('#events li[data-kind="ACCOUNT_DEACTIVATED"]');
+  assert.match(plain(await deactivated.innerText()), new RegExp(`${account.email} · by ${admin.email}`));
+  assert.match(plain(await page.locator('#events li[data-kind="LOGIN_FAILED"]').innerText()), /account deactivated/);
+  await page.screenshot({ path: join(screenshots, 'admin-audit-en.png'), fullPage: true });
+
+  // Filtered by kind too.
+  await page.locator('#audit-filter summary').click();
+  await page.getByLabel('Account deactivated').check();
+  await page.getByRole('button', { name: 'Apply filters' }).click();
+  await page.waitForFunction(() => document.querySelectorAll('#events li').length === 1);
+  assert.deepEqual(await kindsShown(page), ['ACCOUNT_DEACTIVATED']);
+
+  await page.click('#language-toggle');
+  await page.getByRole('button', { name: 'Применить фильтры' }).waitFor();
+  await page.screenshot({ path: join(screenshots, 'admin-audit-ru.png'), fullPage: true });
+  await page.getByRole('link', { name: 'Аккаунты' }).click();
+  await page.locator('#users tbody tr').first().waitFor();
+  await page.screenshot({ path: join(screenshots, 'admin-users-ru.png'), fullPage: true });
+  await page.click('#language-toggle');
+  await operator.check();
+  await person.check();
+});
+
+test('a person reads their activity, downloads their data, and deletes their account', async () => {
+  const { context, check } = await profile();
+  const page = await context.newPage();
+  const account = await namedAccount('leaving');
+  await signedIn(page, account.email);
+  await page.getByRole('button', { name: 'Account menu' }).click();
+  await page.getByRole('menuitem', { name: 'Settings' }).click();
+  await page.getByRole('link', { name: 'Activity' }).click();
+  await page.waitForURL(/\/settings\/activity$/);
+  const signedInEvent = page.locator('#events li[data-kind="LOGIN_SUCCEEDED"]');
+  await signedInEvent.waitFor();
+  assert.match(plain(await signedInEvent.innerText()), /Signed in[\s\S]*Chrome on Linux · IP 127\.0\.0\.1/);
+  const kinds = await kindsShown(page);
+  assert.ok(inOrder(kinds, ['LOGIN_SUCCEEDED', 'LOGGED_OUT', 'REGISTERED']), kinds.join(' '));
+  await page.screenshot({ path: join(screenshots, 'settings-activity-en.png'), fullPage: true });
+
+  await page.getByRole('link', { name: 'Privacy' }).click();
+  await page.waitForURL(/\/settings\/privacy$/);
+  await page.screenshot({ path: join(screenshots, 'settings-privacy-en.png'), fullPage: true });
+  const [download] = await Promise.all([
+    page.waitForEvent('download'),
+    page.getByRole('button', { name: 'Download my data' }).click(),
+  ]);
+  assert.match(download.suggestedFilename(), /^vitals-data-\d{4}-\d{2}-\d{2}\.json$/);
+  const data = JSON.parse(readFileSync(await download.path(), 'utf8'));
+  assert.ok(JSON.stringify(data).includes(account.email), 'the export holds the email');
+  assert.ok(JSON.stringify(data).includes(account.id), 'the export holds the account id');
+  await page.getByText('Your data was downloaded').waitFor();
+  // The download itself is on the record.
+  await page.getByRole('link', { name: 'Activity' }).click();
+  await page.locator('#events li[data-kind="DATA_EXPORTED"]').waitFor();
+  await page.getByRole('link', { name: 'Privacy' }).click();
+
+  await page.getByRole('button', { name: 'Delete my account' }).click();
+  const dialog = page.getByRole('alertdialog');
+  await dialog.waitFor();
+  await dialog.getByRole('button', { name: 'Delete for good' }).click();
+  await dialog.getByText('Enter your password', { exact: true }).waitFor();
+  await page.fill('#delete-password', 'not the password');
+  await dialog.getByRole('button', { name: 'Delete for good' }).click();
+  await dialog.getByText('The password is wrong').waitFor();
+  await page.screenshot({ path: join(screenshots, 'settings-delete-en.png') });
+  assert.equal(psql(`SELECT count(*) FROM users WHERE email = '${account.email}'`, stack.database), '1');
+  await page.fill('#delete-password', password);
+  await page.keyboard.press('Enter');
+
+  await page.waitForURL(/\/login/);
+  assert.match(plain(await page.locator('#signed-out-reason').innerText()), /Your account was deleted/);
+  assert.equal(await storedTokens(page), null);
+  assert.equal(psql(`SELECT count(*) FROM users WHERE email = '${account.email}'`, stack.database), '0');
+  await signIn(page, account.email);
+  await page.getByText('Wrong email or password').waitFor();
+  await check();
+});
+
+test('Settings › Activity and Privacy in Russian', async () => {
+  const { context, check } = await profile({ locale: 'ru-RU' });
+  const page = await context.newPage();
+  const account = await namedAccount('russian');
+  await signIn(page, account.email, { submit: 'Войти' });
+  await page.locator('#welcome').waitFor();
+  await page.goto(`${stack.base}/settings/activity`);
+  await page.locator('#events li[data-kind="LOGIN_SUCCEEDED"]').getByText('Вход', { exact: true }).waitFor();
+  await page.screenshot({ path: join(screenshots, 'settings-activity-ru.png'), fullPage: true });
+  await page.getByRole('link', { name: 'Конфиденциальность' }).click();
+  await page.getByRole('button', { name: 'Удалить мой аккаунт' }).click();
+  await page.getByRole('alertdialog').waitFor();
+  await page.screenshot({ path: join(screenshots, 'settings-privacy-ru.png'), fullPage: true });
+  await check();
 });

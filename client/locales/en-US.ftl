@@ -82,7 +82,7 @@ error-link-expired = This link has expired
 error-sign-in-locked = Signing in with your password is locked after many failed attempts. We emailed you a link to unlock it; resetting your password unlocks it too.
 
 settings-title = Settings
-settings-subtitle = Your profile, password and signed-in devices.
+settings-subtitle = Your profile, password, devices, activity and data.
 settings-tabs = Settings sections
 settings-profile = Profile
 settings-security = Security
@@ -175,3 +175,130 @@ unlock-done-title = Signing in is unlocked
 unlock-done-body = You can sign in with your password again. If you think someone knows it, change it once you are in.
 unlock-refused-body = Resetting your password unlocks signing in too.
 unlock-reset = Reset your password
+
+nav-admin = Admin
+settings-activity = Activity
+settings-privacy = Privacy
+signed-out-deleted = Your account was deleted. Everything but an anonymous record of its security events is gone.
+error-last-admin = This would leave no active administrator. Make another account an administrator first.
+error-user-target = This cannot be done to your own account, or the account no longer exists.
+error-password-wrong = The password is wrong
+error-audit-filter = Check this value: an account id looks like 0190a3b4-1111-7222-8333-444455556666
+list-load-more = Load more
+
+activity-title = Your activity
+activity-hint = Sign-ins, password changes and everything else that touched your account's security, newest first. Something you do not recognise? Change your password.
+activity-loading = Loading your activity…
+activity-none = Nothing recorded yet.
+
+privacy-export-title = Download your data
+privacy-export-hint = A JSON file with your profile, your signed-in devices and your activity.
+privacy-export = Download my data
+toast-data-exported = Your data was downloaded
+privacy-delete-title = Delete your account
+privacy-delete-hint = Your profile and sessions are deleted at once and cannot be restored. The record of security events stays, under an anonymous id, as the law requires.
+privacy-delete = Delete my account
+privacy-delete-confirm-title = Delete your account?
+privacy-delete-confirm-body = Enter your password to confirm. You will be signed out everywhere.
+privacy-delete-confirm = Delete for good
+
+admin-title = Administration
+admin-subtitle = Accounts and the audit log.
+admin-tabs = Administration sections
+admin-users = Accounts
+admin-audit = Audit log
+admin-search = Find an account
+admin-search-hint = The start of an email address or username
+admin-col-email = Email
+admin-col-username = Username
+admin-col-role = Role
+admin-col-status = Status
+admin-col-verified = Verified
+admin-col-created = Created
+admin-col-last-sign-in = Last sign-in
+admin-col-actions = Actions
+admin-actions-for = Actions for { $email }
+admin-no-users = No account matches.
+admin-role-admin = Admin
+admin-role-user = User
+admin-active = Active
+admin-inactive = Inactive
+admin-yes = Yes
+admin-no = No
+admin-never = Never
+admin-view-activity = View activity
+admin-activate = Activate
+admin-activate-title = Activate this account?
+admin-activate-body = { $email } will be able to sign in again.
+admin-deactivate = Deactivate
+admin-deactivate-title = Deactivate this account?
+admin-deactivate-body = { $email } will be signed out everywhere at once and cannot sign in until activated again.
+admin-make-admin = Make admin
+admin-make-admin-title = Make this account an administrator?
+admin-make-admin-body = { $email } will be able to manage every account and read the audit log.
+admin-make-user = Make user
+admin-make-user-title = Take administration away?
+admin-make-user-body = { $email } will become an ordinary user.
+admin-end-sessions = End all sessions
+admin-end-sessions-title = End every session of this account?
+admin-end-sessions-body = { $email } will be signed out on every device and will need the password to sign in again.
+admin-delete = Delete
+admin-delete-title = Delete this account?
+admin-delete-body = { $email } and its sessions will be deleted for good. Its security events stay under an anonymous id.
+admin-toast-changed = { $email } was updated
+admin-toast-sessions-ended = { $count ->
+    [0] { $email } had no live session
+    [one] Ended { $count } session of { $email }
+   *[other] Ended { $count } sessions of { $email }
+}
+admin-toast-deleted = { $email } was deleted
+
+audit-user = Account id
+audit-user-hint = Leave empty for every account
+audit-since = From
+audit-until = Until
+audit-kinds = Kinds of event
+audit-kinds-all = All kinds of event
+audit-kinds-some = { $count ->
+    [one] { $count } kind of event
+   *[other] { $count } kinds of event
+}
+audit-apply = Apply filters
+audit-none = No event matches.
+audit-just-now = just now
+audit-outcome-failure = Failed
+audit-account-unknown = Unknown account
+audit-actor-self = by the account
+audit-actor-admin = by an administrator
+audit-actor-admin-named = by { $email }
+audit-actor-system = by the service
+audit-reason-invalid-credentials = wrong password
+audit-reason-deactivated = account deactivated
+audit-reason-locked = sign-in locked
+audit-detail-role-admin = to administrator
+audit-detail-role-user = to user
+audit-detail-sessions = { $count ->
+    [one] { $count } session
+   *[other] { $count } sessions
+}
+audit-kind-registered = Account created
+audit-kind-login-succeeded = Signed in
+audit-kind-login-failed = Sign-in failed
+audit-kind-login-throttled = Sign-in refused: too many attempts
+audit-kind-sign-in-locked = Password sign-in locked
+audit-kind-sign-in-unlocked = Password sign-in unlocked
+audit-kind-refresh-token-reused = Stolen session suspected and ended
+audit-kind-logged-out = Signed out
+audit-kind-session-revoked = Device signed out
+audit-kind-logged-out-everywhere = Signed out everywhere
+audit-kind-password-changed = Password changed
+audit-kind-password-reset-requested = Password reset requested
+audit-kind-password-reset = Password reset
+audit-kind-email-verified = Email address verified
+audit-kind-account-activated = Account activated
+audit-kind-account-deactivated = Account deactivated
+audit-kind-role-changed = Role changed
+audit-kind-account-deleted = Account deleted
+audit-kind-data-exported = Data downloaded
+audit-kind-admin-seeded = First administrator created
+audit-kind-other = Other event

@@ -82,7 +82,7 @@ error-link-expired = Срок действия ссылки истёк
 error-sign-in-locked = Вход по паролю заблокирован после многих неудачных попыток. Мы отправили вам письмо со ссылкой для разблокировки; сброс пароля тоже снимает блокировку.
 
 settings-title = Настройки
-settings-subtitle = Ваш профиль, пароль и устройства, на которых выполнен вход.
+settings-subtitle = Ваш профиль, пароль, устройства, активность и данные.
 settings-tabs = Разделы настроек
 settings-profile = Профиль
 settings-security = Безопасность
@@ -177,3 +177,133 @@ unlock-done-title = Вход разблокирован
 unlock-done-body = Вы снова можете войти по паролю. Если думаете, что его кто-то знает, смените его после входа.
 unlock-refused-body = Сброс пароля тоже снимает блокировку входа.
 unlock-reset = Сбросить пароль
+
+nav-admin = Администрирование
+settings-activity = Активность
+settings-privacy = Конфиденциальность
+signed-out-deleted = Ваш аккаунт удалён. От него осталась лишь анонимная запись событий безопасности.
+error-last-admin = Так не останется ни одного активного администратора. Сначала назначьте администратором другой аккаунт.
+error-user-target = Это нельзя сделать со своим аккаунтом, или аккаунта больше нет.
+error-password-wrong = Неверный пароль
+error-audit-filter = Проверьте значение: id аккаунта выглядит так: 0190a3b4-1111-7222-8333-444455556666
+list-load-more = Показать ещё
+
+activity-title = Ваша активность
+activity-hint = Входы, смены пароля и всё остальное, что касалось безопасности аккаунта, сначала новые. Видите что-то незнакомое? Смените пароль.
+activity-loading = Загружаем активность…
+activity-none = Пока ничего не записано.
+
+privacy-export-title = Скачать ваши данные
+privacy-export-hint = Файл JSON с вашим профилем, устройствами, на которых выполнен вход, и активностью.
+privacy-export = Скачать мои данные
+toast-data-exported = Ваши данные скачаны
+privacy-delete-title = Удалить аккаунт
+privacy-delete-hint = Профиль и сеансы удаляются сразу и без возможности восстановления. Запись событий безопасности остаётся под анонимным id, как требует закон.
+privacy-delete = Удалить мой аккаунт
+privacy-delete-confirm-title = Удалить аккаунт?
+privacy-delete-confirm-body = Введите пароль для подтверждения. Выход будет выполнен на всех устройствах.
+privacy-delete-confirm = Удалить навсегда
+
+admin-title = Администрирование
+admin-subtitle = Аккаунты и журнал аудита.
+admin-tabs = Разделы администрирования
+admin-users = Аккаунты
+admin-audit = Журнал аудита
+admin-search = Найти аккаунт
+admin-search-hint = Начало адреса почты или имени пользователя
+admin-col-email = Эл. почта
+admin-col-username = Имя пользователя
+admin-col-role = Роль
+admin-col-status = Состояние
+admin-col-verified = Подтверждён
+admin-col-created = Создан
+admin-col-last-sign-in = Последний вход
+admin-col-actions = Действия
+admin-actions-for = Действия с { $email }
+admin-no-users = Подходящих аккаунтов нет.
+admin-role-admin = Админ
+admin-role-user = Пользователь
+admin-active = Активен
+admin-inactive = Отключён
+admin-yes = Да
+admin-no = Нет
+admin-never = Никогда
+admin-view-activity = Активность
+admin-activate = Включить
+admin-activate-title = Включить аккаунт?
+admin-activate-body = { $email } снова сможет входить.
+admin-deactivate = Отключить
+admin-deactivate-title = Отключить аккаунт?
+admin-deactivate-body = Для { $email } сразу будет выполнен выход на всех устройствах, и войти не получится, пока аккаунт не включат снова.
+admin-make-admin = Сделать администратором
+admin-make-admin-title = Сделать аккаунт администратором?
+admin-make-admin-body = { $email } сможет управлять всеми аккаунтами и читать журнал аудита.
+admin-make-user = Сделать пользователем
+admin-make-user-title = Снять права администратора?
+admin-make-user-body = { $email } станет обычным пользователем.
+admin-end-sessions = Завершить все сеансы
+admin-end-sessions-title = Завершить все сеансы аккаунта?
+admin-end-sessions-body = Для { $email } будет выполнен выход на всех устройствах; чтобы войти снова, понадобится пароль.
+admin-delete = Удалить
+admin-delete-title = Удалить аккаунт?
+admin-delete-body = { $email } и его сеансы будут удалены навсегда. События безопасности останутся под анонимным id.
+admin-toast-changed = Аккаунт { $email } изменён
+admin-toast-sessions-ended = { $count ->
+    [0] У { $email } не было активных сеансов
+    [one] Завершён { $count } сеанс { $email }
+    [few] Завершено { $count } сеанса { $email }
+   *[other] Завершено { $count } сеансов { $email }
+}
+admin-toast-deleted = Аккаунт { $email } удалён
+
+audit-user = Id аккаунта
+audit-user-hint = Оставьте пустым для всех аккаунтов
+audit-since = С
+audit-until = По
+audit-kinds = Виды событий
+audit-kinds-all = Все виды событий
+audit-kinds-some = { $count ->
+    [one] { $count } вид событий
+    [few] { $count } вида событий
+   *[other] { $count } видов событий
+}
+audit-apply = Применить фильтры
+audit-none = Подходящих событий нет.
+audit-just-now = только что
+audit-outcome-failure = Неудача
+audit-account-unknown = Неизвестный аккаунт
+audit-actor-self = сам пользователь
+audit-actor-admin = администратор
+audit-actor-admin-named = администратор { $email }
+audit-actor-system = сервис
+audit-reason-invalid-credentials = неверный пароль
+audit-reason-deactivated = аккаунт отключён
+audit-reason-locked = вход заблокирован
+audit-detail-role-admin = на администратора
+audit-detail-role-user = на пользователя
+audit-detail-sessions = { $count ->
+    [one] { $count } сеанс
+    [few] { $count } сеанса
+   *[other] { $count } сеансов
+}
+audit-kind-registered = Аккаунт создан
+audit-kind-login-succeeded = Вход
+audit-kind-login-failed = Неудачный вход
+audit-kind-login-throttled = Вход отклонён: слишком много попыток
+audit-kind-sign-in-locked = Вход по паролю заблокирован
+audit-kind-sign-in-unlocked = Вход по паролю разблокирован
+audit-kind-refresh-token-reused = Подозрение на кражу сеанса, сеанс завершён
+audit-kind-logged-out = Выход
+audit-kind-session-revoked = Выход на устройстве
+audit-kind-logged-out-everywhere = Выход на всех устройствах
+audit-kind-password-changed = Пароль изменён
+audit-kind-password-reset-requested = Запрошен сброс пароля
+audit-kind-password-reset = Пароль сброшен
+audit-kind-email-verified = Адрес эл. почты подтверждён
+audit-kind-account-activated = Аккаунт включён
+audit-kind-account-deactivated = Аккаунт отключён
+audit-kind-role-changed = Роль изменена
+audit-kind-account-deleted = Аккаунт удалён
+audit-kind-data-exported = Данные скачаны
+audit-kind-admin-seeded = Создан первый администратор
+audit-kind-other = Другое событие

@@ -6,6 +6,7 @@
 
 use graphql_client::GraphQLQuery;
 
+use crate::audit::{AuditActor, AuditKind, AuditOutcome};
 use crate::session::{Tokens, User};
 
 // The schema's scalars, as the client sees them: RFC 3339 text for
@@ -13,6 +14,8 @@ use crate::session::{Tokens, User};
 #[allow(clippy::upper_case_acronyms)]
 type UUID = String;
 type DateTime = String;
+#[allow(clippy::upper_case_acronyms)]
+type JSON = serde_json::Value;
 
 // Skipped: rustfmt indents the attribute further on every run once it holds
 // a macro variable.
@@ -28,6 +31,19 @@ macro_rules! operation {
             query_path = $file,
             response_derives = "Debug, Clone, PartialEq",
             variables_derives = "Debug, Clone"
+        )]
+        pub struct $name;
+    };
+    // The audit enums are the client's own (`audit.rs`), shared by every
+    // operation that names them, so one kind maps to one message.
+    ($name:ident, $file:tt, audit) => {
+        #[derive(GraphQLQuery)]
+        #[graphql(
+            schema_path = "../schema.graphql",
+            query_path = $file,
+            response_derives = "Debug, Clone, PartialEq",
+            variables_derives = "Debug, Clone, PartialEq",
+            extern_enums("AuditKind", "AuditActor", "AuditOutcome", "Role")
         )]
         pub struct $name;
     };
@@ -48,11 +64,59 @@ operation!(UnlockSignIn, "graphql/mail_links.graphql");
 operation!(RequestPasswordReset, "graphql/mail_links.graphql");
 operation!(ResetPassword, "graphql/mail_links.graphql");
 operation!(SessionStatus);
+operation!(Users, "graphql/admin.graphql", audit);
+operation!(SetUserActive, "graphql/admin.graphql", audit);
+operation!(SetUserRole, "graphql/admin.graphql", audit);
+operation!(RevokeUserSessions, "graphql/admin.graphql", audit);
+operation!(DeleteUser, "graphql/admin.graphql", audit);
+operation!(AuditEvents, "graphql/admin.graphql", audit);
+operation!(MyActivity, "graphql/privacy.graphql", audit);
+operation!(ExportMyData, "graphql/privacy.graphql", audit);
+operation!(DeleteMyAccount, "graphql/privacy.graphql", audit);
 
 /// One of the caller's signed-in devices, as `mySessions` lists it.
 pub type Device = my_sessions::MySessionsMySessions;
 /// One `sessionStatus` event: `active`, and `expires_at` while it is.
 pub type SessionState = session_status::SessionStatusSessionStatus;
+
+/// An account as the admin console lists it.
+pub type AdminUser = users::AdminUserFields;
+
+/// An account's role; the schema's `Role`, shared by the admin operations.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "SCREAMING_SNAKE_CASE")]
+pub enum Role {
+    User,
+    Admin,
+}
+
+/// One page of a list, and where the next one starts (`None`: this was the
+/// last).
+#[derive(Clone, Debug, PartialEq)]
+pub struct Page<T> {
+    pub items: Vec<T>,
+    pub next: Option<String>,
+}
+
+/// One audit event, as both the person's own activity and the audit log
+/// show it.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Event {
+    pub id: String,
+    pub occurred_at: String,
+    pub kind: AuditKind,
+    pub outcome: AuditOutcome,
+    pub actor: AuditActor,
+    /// The account's email while it exists; else its pseudonym, if any.
+    pub account: Option<String>,
+    pub account_id: Option<String>,
+    /// The admin who acted, while that account exists.
+    pub actor_email: Option<String>,
+    pub ip_address: Option<String>,
+    /// "Chrome on Linux", as the service words it.
+    pub device: Option<String>,
+    pub detail: serde_json::Value,
+}
 
 /// Why a call failed, by the service's stable `extensions.code`.
 #[derive(Clone, Debug, PartialEq)]
@@ -74,6 +138,8 @@ pub enum ApiError {
     /// Password sign-in is locked until the owner follows the mailed unlock
     /// link or resets the password.
     SignInLocked,
+    /// The change would leave no active admin.
+    LastAdmin,
     Network,
     Server,
 }
@@ -90,6 +156,7 @@ impl ApiError {
             "INVALID_TOKEN" => Self::InvalidToken,
             "TOKEN_EXPIRED" => Self::TokenExpired,
             "SIGN_IN_LOCKED" => Self::SignInLocked,
+            "LAST_ADMIN" => Self::LastAdmin,
             _ => Self::Server,
         }
     }
@@ -107,6 +174,8 @@ impl ApiError {
                 // refuses is a password that is easy to guess.
                 Some("password" | "newPassword") => "error-password-weak",
                 Some("fullName") => "error-full-name",
+                // An admin acting on their own account, or on one that is gone.
+                Some("id") => "error-user-target",
                 _ => "error-bad-input",
             },
             Self::Conflict { field } if field.as_deref() == Some("email") => "error-email-taken",
@@ -115,6 +184,7 @@ impl ApiError {
             Self::InvalidToken => "error-link-invalid",
             Self::TokenExpired => "error-link-expired",
             Self::SignInLocked => "error-sign-in-locked",
+            Self::LastAdmin => "error-last-admin",
             Self::Network => "error-network",
             Self::Server => "error-server",
         }
@@ -152,12 +222,21 @@ async fn send<Q: GraphQLQuery>(
     variables: Q::Variables,
     access_token: Option<&str>,
 ) -> Result<Q::ResponseData, ApiError> {
-    let mut request = gloo_net::http::Request::post("/graphql");
+    let body = serde_json::to_string(&Q::build_query(variables)).map_err(|_| ApiError::Server)?;
+    let data = post(body, access_token).await?;
+    serde_json::from_value(data).map_err(|_| ApiError::Server)
+}
+
+/// The HTTP exchange and the reply's errors, apart from the generic
+/// [`send`]: the wasm holds one copy of them rather than one per operation.
+async fn post(body: String, access_token: Option<&str>) -> Result<serde_json::Value, ApiError> {
+    let mut request =
+        gloo_net::http::Request::post("/graphql").header("Content-Type", "application/json");
     if let Some(token) = access_token {
         request = request.header("Authorization", &format!("Bearer {token}"));
     }
     let response = request
-        .json(&Q::build_query(variables))
+        .body(body)
         .map_err(|_| ApiError::Server)?
         .send()
         .await
@@ -169,7 +248,10 @@ async fn send<Q: GraphQLQuery>(
             _ => ApiError::Server,
         });
     }
-    data_of(response.json().await.map_err(|_| ApiError::Server)?)
+    // The data is read as the operation's type by `send`.
+    let reply: graphql_client::Response<serde_json::Value> =
+        response.json().await.map_err(|_| ApiError::Server)?;
+    data_of(reply)
 }
 
 /// The data of a reply, or the error it carries.
@@ -363,6 +445,142 @@ pub async fn reset_password(token: &str, new_password: &str) -> Result<(), ApiEr
     Ok(())
 }
 
+/// How many accounts the console asks for at once.
+pub const USERS_PAGE: usize = 25;
+
+/// Accounts, oldest first, whose email or username starts with `search`
+/// (all if blank), after the account `after`.
+pub async fn users(
+    access_token: Option<String>,
+    search: String,
+    after: Option<String>,
+) -> Result<Page<AdminUser>, ApiError> {
+    let search = search.trim();
+    let variables = users::Variables {
+        search: (!search.is_empty()).then(|| search.to_owned()),
+        // One more than shown: whether it comes tells if there is more.
+        first: USERS_PAGE as i64 + 1,
+        after,
+    };
+    let list = send::<Users>(variables, access_token.as_deref())
+        .await?
+        .users;
+    Ok(keyset_page(list, USERS_PAGE, |u| u.id.clone()))
+}
+
+/// The first `size` of `rows` (asked for one more than that), and the key of
+/// the last one shown if more followed.
+fn keyset_page<T>(mut rows: Vec<T>, size: usize, key: impl Fn(&T) -> String) -> Page<T> {
+    let more = rows.len() > size;
+    rows.truncate(size);
+    let next = more.then(|| rows.last().map(&key)).flatten();
+    Page { items: rows, next }
+}
+
+pub async fn set_user_active(
+    access_token: Option<String>,
+    id: String,
+    active: bool,
+) -> Result<AdminUser, ApiError> {
+    let variables = set_user_active::Variables { id, active };
+    let user = send::<SetUserActive>(variables, access_token.as_deref())
+        .await?
+        .set_user_active;
+    Ok(user.into())
+}
+
+pub async fn set_user_role(
+    access_token: Option<String>,
+    id: String,
+    role: Role,
+) -> Result<AdminUser, ApiError> {
+    let variables = set_user_role::Variables { id, role };
+    let user = send::<SetUserRole>(variables, access_token.as_deref())
+        .await?
+        .set_user_role;
+    Ok(user.into())
+}
+
+/// Ends every session of the account; gives how many live ones ended.
+pub async fn revoke_user_sessions(
+    access_token: Option<String>,
+    id: String,
+) -> Result<i64, ApiError> {
+    let variables = revoke_user_sessions::Variables { id };
+    Ok(
+        send::<RevokeUserSessions>(variables, access_token.as_deref())
+            .await?
+            .revoke_user_sessions,
+    )
+}
+
+pub async fn delete_user(access_token: Option<String>, id: String) -> Result<(), ApiError> {
+    send::<DeleteUser>(delete_user::Variables { id }, access_token.as_deref()).await?;
+    Ok(())
+}
+
+/// The audit log, newest first, as far as `filter` lets through.
+pub async fn audit_events(
+    access_token: Option<String>,
+    filter: audit_events::AuditFilter,
+    after: Option<String>,
+) -> Result<Page<Event>, ApiError> {
+    let variables = audit_events::Variables {
+        filter: Some(filter),
+        first: 50,
+        after,
+    };
+    let connection = send::<AuditEvents>(variables, access_token.as_deref())
+        .await?
+        .audit_events;
+    Ok(Page {
+        items: connection.nodes.into_iter().map(Event::from).collect(),
+        next: connection
+            .page_info
+            .has_next_page
+            .then_some(connection.page_info.end_cursor)
+            .flatten(),
+    })
+}
+
+/// The caller's own events, newest first.
+pub async fn my_activity(
+    access_token: Option<String>,
+    after: Option<String>,
+) -> Result<Page<Event>, ApiError> {
+    let variables = my_activity::Variables { first: 20, after };
+    let connection = send::<MyActivity>(variables, access_token.as_deref())
+        .await?
+        .my_activity;
+    Ok(Page {
+        items: connection.nodes.into_iter().map(Event::from).collect(),
+        next: connection
+            .page_info
+            .has_next_page
+            .then_some(connection.page_info.end_cursor)
+            .flatten(),
+    })
+}
+
+/// Everything the service keeps about the caller, as one JSON document.
+pub async fn export_my_data(access_token: Option<String>) -> Result<serde_json::Value, ApiError> {
+    Ok(
+        send::<ExportMyData>(export_my_data::Variables, access_token.as_deref())
+            .await?
+            .export_my_data,
+    )
+}
+
+/// Deletes the caller's account, if `password` is its password.
+pub async fn delete_my_account(
+    access_token: Option<String>,
+    password: String,
+) -> Result<(), ApiError> {
+    let variables = delete_my_account::Variables { password };
+    send::<DeleteMyAccount>(variables, access_token.as_deref()).await?;
+    Ok(())
+}
+
 /// The `subscribe` payload for the caller's session status, every `seconds`.
 pub fn session_status_request(seconds: i64) -> serde_json::Value {
     let body = SessionStatus::build_query(session_status::Variables {
@@ -394,6 +612,64 @@ fn tokens(access_token: String, refresh_token: String) -> Tokens {
     }
 }
 
+impl From<audit_events::AuditEventFields> for Event {
+    fn from(e: audit_events::AuditEventFields) -> Self {
+        Self {
+            id: e.id,
+            occurred_at: e.occurred_at,
+            kind: e.kind,
+            outcome: e.outcome,
+            actor: e.actor,
+            account_id: e.account.as_ref().map(|a| a.id.clone()),
+            account: e.account.map(|a| a.email).or(e.subject),
+            actor_email: e.actor_account.map(|a| a.email),
+            ip_address: e.ip_address,
+            device: e.device,
+            detail: e.detail,
+        }
+    }
+}
+
+impl From<my_activity::MyActivityMyActivityNodes> for Event {
+    fn from(e: my_activity::MyActivityMyActivityNodes) -> Self {
+        Self {
+            id: e.id,
+            occurred_at: e.occurred_at,
+            kind: e.kind,
+            outcome: e.outcome,
+            actor: e.actor,
+            account: None,
+            account_id: None,
+            actor_email: None,
+            ip_address: e.ip_address,
+            device: e.device,
+            detail: e.detail,
+        }
+    }
+}
+
+// Each operation has its own copy of the fragment's type.
+macro_rules! admin_user_conversion {
+    ($module:ident) => {
+        impl From<$module::AdminUserFields> for AdminUser {
+            fn from(u: $module::AdminUserFields) -> Self {
+                Self {
+                    id: u.id,
+                    email: u.email,
+                    username: u.username,
+                    role: u.role,
+                    is_active: u.is_active,
+                    email_verified: u.email_verified,
+                    created_at: u.created_at,
+                    last_sign_in_at: u.last_sign_in_at,
+                }
+            }
+        }
+    };
+}
+admin_user_conversion!(set_user_active);
+admin_user_conversion!(set_user_role);
+
 macro_rules! user_conversion {
     ($module:ident) => {
         impl From<$module::UserFields> for User {
@@ -419,6 +695,27 @@ user_conversion!(update_profile);
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_keyset_page_shows_its_size_and_continues_after_the_last_shown() {
+        let page = keyset_page(vec![1, 2, 3], 2, |n| n.to_string());
+        assert_eq!(page.items, [1, 2]);
+        assert_eq!(page.next.as_deref(), Some("2"));
+        let last = keyset_page(vec![1, 2], 2, |n| n.to_string());
+        assert_eq!((last.items, last.next), (vec![1, 2], None));
+        assert_eq!(
+            keyset_page(Vec::<u8>::new(), 2, |n| n.to_string()).next,
+            None
+        );
+    }
+
+    #[test]
+    fn admin_refusals_have_their_own_messages() {
+        assert_eq!(ApiError::from_code("LAST_ADMIN", None), ApiError::LastAdmin);
+        assert_eq!(ApiError::LastAdmin.message_id(), "error-last-admin");
+        let own = ApiError::from_code("BAD_USER_INPUT", Some("id".into()));
+        assert_eq!(own.message_id(), "error-user-target");
+    }
 
     #[test]
     fn service_codes_map_to_errors_and_messages() {

@@ -207,6 +207,9 @@ pub fn ConfirmDialog(
     #[props(default)] busy: bool,
     onconfirm: EventHandler<()>,
     oncancel: EventHandler<()>,
+    /// Between the question and the buttons: a field the action needs, or
+    /// why it failed.
+    children: Element,
 ) -> Element {
     rsx! {
         div {
@@ -230,9 +233,19 @@ pub fn ConfirmDialog(
                 },
                 h2 { id: "confirm-title", class: "text-lg font-semibold", "{title}" }
                 p { id: "confirm-body", class: "mt-2 text-sm text-muted-foreground", "{body}" }
-                div { class: "mt-6 flex justify-end gap-2",
-                    Button { variant: Variant::Outline, onclick: move |_| oncancel.call(()), "{cancel}" }
-                    Button { variant: Variant::Danger, loading: busy, onclick: move |_| onconfirm.call(()), "{confirm}" }
+                // A form, so that Enter in a field confirms.
+                form {
+                    class: "mt-4 grid gap-4",
+                    novalidate: true,
+                    onsubmit: move |event| {
+                        event.prevent_default();
+                        onconfirm.call(());
+                    },
+                    {children}
+                    div { class: "mt-2 flex justify-end gap-2",
+                        Button { variant: Variant::Outline, onclick: move |_| oncancel.call(()), "{cancel}" }
+                        Button { variant: Variant::Danger, r#type: "submit", loading: busy, "{confirm}" }
+                    }
                 }
             }
         }
@@ -420,6 +433,8 @@ pub enum IconName {
     Mail,
     Monitor,
     Check,
+    Alert,
+    Shield,
 }
 
 /// Line icons (after Lucide), drawn with the current text colour.
@@ -453,6 +468,10 @@ pub fn Icon(name: IconName, #[props(default = "h-5 w-5")] class: &'static str) -
             "M4 4h16a2 2 0 0 1 2 2v12a2 2 0 0 1-2 2H4a2 2 0 0 1-2-2V6a2 2 0 0 1 2-2zM22 6l-10 7L2 6"
         }
         IconName::Check => "M20 6 9 17l-5-5",
+        IconName::Alert => "M12 2a10 10 0 1 0 0 20a10 10 0 1 0 0-20M12 8v4M12 16h.01",
+        IconName::Shield => {
+            "M20 13c0 5-3.5 7.5-7.66 8.95a1 1 0 0 1-.67-.01C7.5 20.5 4 18 4 13V6a1 1 0 0 1 1-1c2 0 4.5-1.2 6.24-2.72a1.17 1.17 0 0 1 1.52 0C14.51 3.81 17 5 19 5a1 1 0 0 1 1 1z"
+        }
         IconName::Monitor => {
             "M4 3h16a2 2 0 0 1 2 2v10a2 2 0 0 1-2 2H4a2 2 0 0 1-2-2V5a2 2 0 0 1 2-2zM8 21h8M12 17v4"
         }

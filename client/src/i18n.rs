@@ -24,7 +24,7 @@ pub fn config(language: Language) -> I18nConfig {
 
 /// Message ids defined in a Fluent file (lines that start a message).
 #[cfg(test)]
-fn message_ids(ftl: &str) -> std::collections::BTreeSet<&str> {
+pub(crate) fn message_ids(ftl: &str) -> std::collections::BTreeSet<&str> {
     ftl.lines()
         .filter(|line| line.chars().next().is_some_and(|c| c.is_ascii_alphabetic()))
         .filter_map(|line| line.split_once('=').map(|(id, _)| id.trim()))
@@ -59,6 +59,10 @@ mod tests {
             include_str!("settings.rs"),
             include_str!("mail_links.rs"),
             include_str!("session.rs"),
+            include_str!("admin.rs"),
+            include_str!("audit.rs"),
+            include_str!("pager.rs"),
+            include_str!("privacy.rs"),
         ];
         for source in sources {
             for (i, _) in source.match_indices("t!(\"") {

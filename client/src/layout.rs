@@ -13,8 +13,9 @@ use crate::session::use_session;
 use crate::state::{Theme, use_ui};
 
 /// The sidebar: (message id, icon, where it goes); `None` is not built yet.
-fn navigation() -> [(&'static str, IconName, Option<Route>); 5] {
-    [
+/// The console is listed for admins only.
+fn navigation(admin: bool) -> Vec<(&'static str, IconName, Option<Route>)> {
+    let mut entries = vec![
         ("nav-dashboard", IconName::Home, Some(Route::Dashboard {})),
         ("nav-activity", IconName::Activity, None),
         ("nav-vitals", IconName::Heart, None),
@@ -24,13 +25,21 @@ fn navigation() -> [(&'static str, IconName, Option<Route>); 5] {
             IconName::Settings,
             Some(Route::SettingsProfile {}),
         ),
-    ]
+    ];
+    if admin {
+        entries.push(("nav-admin", IconName::Shield, Some(Route::AdminUsers {})));
+    }
+    entries
 }
 
 /// The sidebar entry a page belongs to, which also titles the header.
 fn section(route: &Route) -> &'static str {
     match route {
-        Route::SettingsProfile {} | Route::SettingsSecurity {} => "nav-settings",
+        Route::SettingsProfile {}
+        | Route::SettingsSecurity {}
+        | Route::SettingsActivity {}
+        | Route::SettingsPrivacy {} => "nav-settings",
+        Route::AdminUsers {} | Route::AdminAudit { .. } => "nav-admin",
         _ => "nav-dashboard",
     }
 }
@@ -83,6 +92,7 @@ fn Sidebar() -> Element {
 #[component]
 fn Navigation(collapsed: bool) -> Element {
     let route = use_route::<Route>();
+    let admin = use_session().user().is_some_and(|u| u.is_admin);
     rsx! {
         div { class: "flex h-16 items-center gap-2 px-4",
             span { class: "flex h-8 w-8 shrink-0 items-center justify-center rounded-lg bg-primary text-primary-foreground",
@@ -93,7 +103,7 @@ fn Navigation(collapsed: bool) -> Element {
             }
         }
         nav { aria_label: t!("nav-label"), class: "flex flex-col gap-1 p-2",
-            for (id, icon, to) in navigation() {
+            for (id, icon, to) in navigation(admin) {
                 if let Some(to) = to {
                     Link {
                         key: "{id}",

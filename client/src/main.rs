@@ -1,14 +1,18 @@
 //! The web client of the auth service: sign in, register, the dashboard
-//! shell, account settings and the pages mailed links open, in English and
-//! Russian, light and dark.
+//! shell, account settings, the admin console and the pages mailed links
+//! open, in English and Russian, light and dark.
 
+mod admin;
 mod api;
+mod audit;
 mod components;
 mod graphql_ws;
 mod i18n;
 mod layout;
 mod mail_links;
+mod pager;
 mod pages;
+mod privacy;
 mod session;
 mod settings;
 mod state;
@@ -18,10 +22,12 @@ mod validation;
 
 use dioxus::prelude::*;
 
+use admin::{Admin, AdminAudit, AdminOnly, AdminUsers};
 use components::{Toaster, Toasts};
 use layout::AppShell;
 use mail_links::{ForgotPassword, ResetPassword, UnlockSignIn, VerifyEmail};
 use pages::{Dashboard, Login, NotFound, Register};
+use privacy::{SettingsActivity, SettingsPrivacy};
 use session::use_session_provider;
 use settings::{Settings, SettingsProfile, SettingsSecurity};
 use state::use_ui_provider;
@@ -39,8 +45,27 @@ pub enum Route {
                 SettingsProfile {},
                 #[route("/security")]
                 SettingsSecurity {},
+                #[route("/activity")]
+                SettingsActivity {},
+                #[route("/privacy")]
+                SettingsPrivacy {},
             #[end_layout]
         #[end_nest]
+    #[end_layout]
+    // Outside the shell's layout above: anyone but an admin gets the plain
+    // "not found" page.
+    #[layout(AdminOnly)]
+        #[layout(AppShell)]
+            #[nest("/admin")]
+                #[layout(Admin)]
+                    #[redirect("/", || Route::AdminUsers {})]
+                    #[route("/users")]
+                    AdminUsers {},
+                    #[route("/audit?:user")]
+                    AdminAudit { user: String },
+                #[end_layout]
+            #[end_nest]
+        #[end_layout]
     #[end_layout]
     #[route("/login?:next")]
     Login { next: String },

@@ -19,7 +19,13 @@ use crate::validation;
 pub fn destination(next: &str) -> Route {
     match next.parse::<Route>() {
         Ok(
-            route @ (Route::Dashboard {} | Route::SettingsProfile {} | Route::SettingsSecurity {}),
+            route @ (Route::Dashboard {}
+            | Route::SettingsProfile {}
+            | Route::SettingsSecurity {}
+            | Route::SettingsActivity {}
+            | Route::SettingsPrivacy {}
+            | Route::AdminUsers {}
+            | Route::AdminAudit { .. }),
         ) => route,
         _ => Route::Dashboard {},
     }
@@ -368,5 +374,10 @@ mod tests {
         assert_eq!(destination(""), Route::Dashboard {});
         assert_eq!(destination("https://evil.example/"), Route::Dashboard {});
         assert_eq!(destination("/login"), Route::Dashboard {});
+        assert_eq!(destination("/settings/privacy"), Route::SettingsPrivacy {});
+        assert_eq!(
+            destination("/admin/audit?user=abc"),
+            Route::AdminAudit { user: "abc".into() }
+        );
     }
 }

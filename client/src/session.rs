@@ -73,6 +73,8 @@ pub enum SignedOut {
     Elsewhere,
     /// The session ran out, or the service refused to renew it.
     Ended,
+    /// The person deleted their account.
+    Deleted,
 }
 
 impl SignedOut {
@@ -81,6 +83,7 @@ impl SignedOut {
         match self {
             Self::Elsewhere => "signed-out-elsewhere",
             Self::Ended => "error-session-ended",
+            Self::Deleted => "signed-out-deleted",
         }
     }
 }
@@ -295,6 +298,11 @@ impl Session {
         self.store(AuthState::default());
     }
 
+    /// Signs out after the account was deleted from this browser.
+    pub fn account_deleted(&self) {
+        self.end(SignedOut::Deleted);
+    }
+
     /// Signs out because the session is over on the service, saying why.
     fn end(&self, why: SignedOut) {
         self.store(AuthState {
@@ -314,6 +322,9 @@ impl Session {
                 return;
             };
             match follow(&tokens.access_token).await {
+                // Unless this tab has signed out meanwhile (the account
+                // deleted here, say): that reason stands.
+                Followed::Ended { .. } if !self.state.peek().is_signed_in() => return,
                 Followed::Ended { before_expiry } => {
                     self.end(if before_expiry {
                         SignedOut::Elsewhere

@@ -1,6 +1,7 @@
 //! The signed-in person's own account: the profile (name, username,
 //! language) and security (password, signed-in devices), as tabs of one
-//! Settings page inside the app shell.
+//! Settings page inside the app shell; its Activity and Privacy tabs are in
+//! `privacy.rs`.
 
 use dioxus::prelude::*;
 use dioxus_i18n::t;
@@ -16,9 +17,11 @@ use crate::session::use_session;
 use crate::state::{Language, use_ui};
 use crate::{time, validation};
 
-const TABS: [(&str, Route); 2] = [
+const TABS: [(&str, Route); 4] = [
     ("settings-profile", Route::SettingsProfile {}),
     ("settings-security", Route::SettingsSecurity {}),
+    ("settings-activity", Route::SettingsActivity {}),
+    ("settings-privacy", Route::SettingsPrivacy {}),
 ];
 
 /// The Settings heading and its tabs, around the tab's page.
@@ -31,7 +34,7 @@ pub fn Settings() -> Element {
                 h2 { class: "text-2xl font-semibold tracking-tight", {t!("settings-title")} }
                 p { class: "mt-1 text-muted-foreground", {t!("settings-subtitle")} }
             }
-            nav { aria_label: t!("settings-tabs"), class: "flex gap-1 border-b border-border",
+            nav { aria_label: t!("settings-tabs"), class: "flex gap-1 overflow-x-auto border-b border-border",
                 for (id, to) in TABS {
                     Link {
                         key: "{id}",

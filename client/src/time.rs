@@ -37,6 +37,17 @@ pub fn local(rfc3339: &str, language: &str) -> String {
         .into()
 }
 
+/// The browser's offset from UTC, in minutes east, at a local time as a
+/// `datetime-local` input gives it ("2026-11-30T09:15"): daylight saving
+/// time makes it differ from date to date.
+pub fn offset_at(local: &str) -> i32 {
+    let date = Date::new(&JsValue::from_str(local));
+    if date.get_time().is_nan() {
+        return 0;
+    }
+    -(date.get_timezone_offset() as i32)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
