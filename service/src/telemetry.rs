@@ -45,8 +45,8 @@ pub const HASH_QUEUE_WAIT: &str = "password_hash_queue_wait_seconds";
 pub const DB_POOL_CONNECTIONS: &str = "db_pool_connections";
 /// Sampled at a scrape, at most every [`OUTBOX_SAMPLE_EVERY`].
 pub const MAIL_OUTBOX_BACKLOG: &str = "mail_outbox_backlog";
-/// How long the oldest audit event not yet sealed has waited, set by the
-/// sealer after each round: how far tamper evidence lags.
+/// How long the oldest audit event not yet sealed had waited when the
+/// sealer's last round began: how far tamper evidence lags.
 pub const AUDIT_SEAL_LAG: &str = "audit_seal_lag_seconds";
 
 /// How stale the outbox backlog may be: its count is a query, and scrapes

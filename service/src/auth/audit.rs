@@ -38,7 +38,11 @@ impl Sealer {
 
     /// Seals every event waiting as of `now`, a block at a time; gives the
     /// blocks made (none while another replica is sealing).
+    /// Sets `audit_seal_lag_seconds` to how far behind tamper evidence was
+    /// as the round began.
     pub async fn seal_once(&self, now: DateTime<Utc>) -> Result<Vec<Block>, StorageError> {
+        let lag = self.lag(now).await?;
+        metrics::gauge!(crate::telemetry::AUDIT_SEAL_LAG).set(lag);
         let mut sealed = Vec::new();
         while let Some(block) = audit::seal_next(&self.db, now, BLOCK_SIZE, block_hash).await? {
             let full = i64::from(block.event_count) == BLOCK_SIZE;
@@ -52,7 +56,7 @@ impl Sealer {
 
     /// How long the oldest unsealed event has waited, in seconds (0 when
     /// none waits): how far behind tamper evidence is.
-    pub async fn lag(&self, now: DateTime<Utc>) -> Result<f64, StorageError> {
+    async fn lag(&self, now: DateTime<Utc>) -> Result<f64, StorageError> {
         let oldest = audit::oldest_unsealed(&self.db).await?;
         Ok(oldest.map_or(0.0, |at| {
             (now - at).num_milliseconds().max(0) as f64 / 1000.0
@@ -81,10 +85,6 @@ impl Sealer {
                     }
                 }
                 Err(err) => tracing::warn!(error = %err, "audit sealing failed; will retry"),
-            }
-            match self.lag(self.clock.now()).await {
-                Ok(lag) => metrics::gauge!(crate::telemetry::AUDIT_SEAL_LAG).set(lag),
-                Err(err) => tracing::debug!(error = %err, "could not read the audit seal lag"),
             }
         }
     }

@@ -51,7 +51,10 @@ fn deltas<'a>(before: &str, after: &str, series: &[&'a str]) -> Vec<(&'a str, f6
         .collect()
 }
 
-on_both_engines!(alone: a_sign_in_and_a_replay_are_counted_once_each);
+on_both_engines!(alone:
+    a_sign_in_and_a_replay_are_counted_once_each,
+    the_seal_lag_is_how_long_the_oldest_event_waited,
+);
 on_both_engines!(
     hostile_operation_names_add_no_label_values,
     the_api_listener_serves_no_metrics
@@ -233,4 +236,17 @@ async fn the_api_listener_serves_no_metrics(engine: Engine) {
         .await
         .unwrap();
     assert_eq!(post.status(), 405);
+}
+
+async fn the_seal_lag_is_how_long_the_oldest_event_waited(engine: Engine) {
+    let app = spawn(engine).await;
+    app.register_ok("ada@example.org", "ada").await;
+    app.clock.advance(chrono::Duration::seconds(30));
+    assert_eq!(app.seal().await.len(), 1);
+    // Thirty seconds moved on the clock, and the moments the test took.
+    let lag = value(&scrape(&app).await, "audit_seal_lag_seconds");
+    assert!((30.0..31.0).contains(&lag), "{lag}");
+    // Nothing waited for the next round.
+    assert!(app.seal().await.is_empty());
+    assert_eq!(value(&scrape(&app).await, "audit_seal_lag_seconds"), 0.0);
 }
