@@ -974,9 +974,9 @@ test('the admin console: find an account by prefix, deactivate it (its open brow
   await theirs.waitForURL(/\/login/, { timeout: 20000 });
   await theirs.locator('#signed-out-reason').waitFor();
   assert.equal(await notReloaded(theirs), true);
-  // Refused while deactivated (FORBIDDEN, as before this console).
+  // Refused while deactivated (FORBIDDEN), and told why.
   await signIn(theirs, account.email);
-  await theirs.getByText('You do not have permission to do this').waitFor();
+  await theirs.getByText('This account has been deactivated.', { exact: false }).waitFor();
 
   await act('Activate', 'Activate');
   await page.locator(`#users tr[data-email="${account.email}"][data-active="true"]`).waitFor();

@@ -55,6 +55,7 @@ error-network = Cannot reach the server. Check your connection and try again
 error-server = Something went wrong on our side. Please try again
 error-session-ended = Your session has ended. Please sign in again
 error-forbidden = You do not have permission to do this
+error-account-deactivated = This account has been deactivated. Contact the people who run this service if you think that is a mistake.
 error-bad-input = Check the form and try again
 
 dashboard-welcome = Welcome, { $name }!

@@ -190,6 +190,15 @@ impl ApiError {
         }
     }
 
+    /// The message for a refused sign-in: there the only thing forbidden is
+    /// signing in to a deactivated account, which the person should be told.
+    pub fn sign_in_message_id(&self) -> &'static str {
+        match self {
+            Self::Forbidden => "error-account-deactivated",
+            other => other.message_id(),
+        }
+    }
+
     /// The form field the error belongs to, if any.
     pub fn field(&self) -> Option<&str> {
         match self {
@@ -707,6 +716,15 @@ mod tests {
             keyset_page(Vec::<u8>::new(), 2, |n| n.to_string()).next,
             None
         );
+    }
+
+    #[test]
+    fn a_refused_sign_in_says_the_account_is_deactivated() {
+        let refused = ApiError::from_code("FORBIDDEN", None);
+        assert_eq!(refused.sign_in_message_id(), "error-account-deactivated");
+        assert_eq!(refused.message_id(), "error-forbidden");
+        let wrong = ApiError::from_code("INVALID_CREDENTIALS", None);
+        assert_eq!(wrong.sign_in_message_id(), wrong.message_id());
     }
 
     #[test]

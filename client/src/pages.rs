@@ -126,7 +126,7 @@ pub fn Login(next: String) -> Element {
                     Notice { id: "signed-out-reason", {t!(why.message_id())} }
                 }
                 if let Some(error) = failure() {
-                    Alert { {t!(error.message_id())} }
+                    Alert { {t!(error.sign_in_message_id())} }
                 }
                 Field { id: "email", label: t!("field-email"), value: email, r#type: "email",
                         autocomplete: "email", error: message(email_error()) }
