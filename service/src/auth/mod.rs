@@ -329,7 +329,7 @@ impl Auth {
             let event = NewEvent::new(AuditKind::RefreshTokenReused, Some(client))
                 .about(retired.user_id)
                 .by(Actor::System);
-            sessions::end(&self.db, retired.session_id, &event, now).await?;
+            sessions::end(&self.db, retired.session_id, None, &event, now).await?;
         }
         Ok(())
     }
@@ -364,7 +364,7 @@ impl Auth {
         let event = event
             .about(retired.user_id)
             .with("rotated_away_token", true);
-        sessions::end(&self.db, retired.session_id, &event, now).await?;
+        sessions::end(&self.db, retired.session_id, None, &event, now).await?;
         Ok(true)
     }
 
@@ -407,17 +407,30 @@ impl Auth {
         client: &ClientInfo,
     ) -> Result<(), AuthError> {
         let changed = self.try_change_password(caller, change, client).await;
-        if let Err(err) = &changed
-            && let Some(reason) = refused_check(err)
-        {
-            let refused = NewEvent::new(AuditKind::PasswordChanged, Some(client))
-                .about(caller.user.id)
-                .in_session(caller.session)
-                .with("reason", reason)
-                .failed();
-            self.record(&refused).await;
-        }
+        self.record_refused_check(AuditKind::PasswordChanged, &changed, caller, client)
+            .await;
         changed
+    }
+
+    /// Records a signed-in person's refused password check (or a refusal of
+    /// what it was for) as a failed `kind`, with the reason.
+    async fn record_refused_check<T>(
+        &self,
+        kind: AuditKind,
+        result: &Result<T, AuthError>,
+        caller: &Caller,
+        client: &ClientInfo,
+    ) {
+        let Err(err) = result else { return };
+        let Some(reason) = refused_check(err) else {
+            return;
+        };
+        let refused = NewEvent::new(kind, Some(client))
+            .about(caller.user.id)
+            .in_session(caller.session)
+            .with("reason", reason)
+            .failed();
+        self.record(&refused).await;
     }
 
     async fn try_change_password(
@@ -707,7 +720,8 @@ impl Auth {
         let event = NewEvent::new(AuditKind::SessionRevoked, Some(client))
             .about(caller.user.id)
             .with("by_session", caller.session.to_string());
-        Ok(sessions::delete_for_owner(&self.db, caller.user.id, id, &event, self.now()).await?)
+        let owner = Some(caller.user.id);
+        Ok(sessions::end(&self.db, id, owner, &event, self.now()).await?)
     }
 
     /// Ends the caller's other sessions, and theirs too unless `keep_current`;
@@ -768,12 +782,11 @@ impl Auth {
             .about(caller.user.id)
             .in_session(caller.session);
         trail::record(&self.db, &event, now).await?;
-        let (user, _) = users::find_with_hash(&self.db, Lookup::Id(caller.user.id))
-            .await?
-            .ok_or(SESSION_ENDED)?;
+        // The caller's row was read for this request, when it authenticated.
+        let user = &caller.user;
         let sessions = sessions::list_for_user(&self.db, user.id, now).await?;
         let events = trail::all_for_account(&self.db, user.id).await?;
-        Ok(export::document(&user, &sessions, &events, now))
+        Ok(export::document(user, &sessions, &events, now))
     }
 
     /// Deletes the caller's account, given its password (checked like a
@@ -786,16 +799,8 @@ impl Auth {
         client: &ClientInfo,
     ) -> Result<(), AuthError> {
         let deleted = self.try_delete_my_account(caller, password, client).await;
-        if let Err(err) = &deleted
-            && let Some(reason) = refused_check(err)
-        {
-            let refused = NewEvent::new(AuditKind::AccountDeleted, Some(client))
-                .about(caller.user.id)
-                .in_session(caller.session)
-                .with("reason", reason)
-                .failed();
-            self.record(&refused).await;
-        }
+        self.record_refused_check(AuditKind::AccountDeleted, &deleted, caller, client)
+            .await;
         deleted
     }
 
@@ -977,8 +982,6 @@ fn account_change<T>(change: AccountChange<T>) -> Result<T, AuthError> {
 fn no_such_user() -> AuthError {
     AuthError::bad_input("id", "No user with this id")
 }
-
-const SESSION_ENDED: AuthError = AuthError::Unauthenticated("Session has ended; sign in again");
 
 /// A new password for an existing account (`newPassword` of
 /// `changePassword` and `resetPassword`) must be strong for its owner.

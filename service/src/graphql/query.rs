@@ -44,9 +44,8 @@ impl Query {
         after: Option<Uuid>,
     ) -> async_graphql::Result<Vec<UserObject>> {
         let users = if search.is_some() || first.is_some() || after.is_some() {
-            let search = UserSearch::parse(search.as_deref(), first, after.map(Into::into))
-                .map_err(AuthError::from)
-                .extend()?;
+            let search =
+                UserSearch::parse(search.as_deref(), first, after.map(Into::into)).extend()?;
             auth(ctx).search_users(&search).await
         } else {
             let page = Page::new(limit, offset).extend()?;

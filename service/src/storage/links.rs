@@ -9,7 +9,7 @@ use uuid::Uuid;
 use super::passes::{self, NewPass};
 use super::users::UserRow;
 use super::{Database, StorageError, audit, outbox};
-use crate::domain::{LinkPurpose, Mail, NewEvent, NewLink, Subject, User, UserId};
+use crate::domain::{LinkPurpose, Mail, NewEvent, NewLink, User, UserId};
 use crate::{with_pool, with_writer};
 
 /// Voids the user's links of one purpose, so that only the newest works.
@@ -131,10 +131,7 @@ macro_rules! mark_verified_query {
 /// Records `$event` about the account whose link `$tx` used up.
 macro_rules! record_for {
     ($tx:expr, $event:expr, $user_id:expr, $at:expr) => {
-        let event = NewEvent {
-            subject: Subject::Id(UserId::from($user_id)),
-            ..$event.clone()
-        };
+        let event = $event.clone().about(UserId::from($user_id));
         audit::insert_query!(&event, None, $at)
             .execute(&mut *$tx)
             .await?;

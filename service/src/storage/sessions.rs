@@ -9,7 +9,7 @@ use sha2::{Digest, Sha256};
 
 use super::users::UserRow;
 use super::{Database, StorageError, audit, outbox};
-use crate::domain::{ClientInfo, Mail, NewEvent, SessionId, SessionInfo, Subject, User, UserId};
+use crate::domain::{ClientInfo, Mail, NewEvent, SessionId, SessionInfo, User, UserId};
 use crate::{with_pool, with_writer};
 
 pub struct NewSession<'a> {
@@ -275,10 +275,7 @@ pub async fn end_by_hash(
         let Some((id, user_id)) = ended else {
             return Ok(None);
         };
-        let event = NewEvent {
-            subject: Subject::Id(user_id.into()),
-            ..event.clone()
-        };
+        let event = event.clone().about(user_id.into());
         audit::insert_query!(&event, Some(SessionId::from(id)), now)
             .execute(&mut *tx)
             .await?;
@@ -300,20 +297,28 @@ pub async fn delete(db: &Database, id: SessionId) -> Result<(), StorageError> {
     Ok(())
 }
 
-/// Ends a session and records `event` about it; false if it had ended.
+/// Ends a session and records `event` about it; with `owner`, only if it is
+/// a live session of that account. False (and nothing recorded) when no
+/// session ended.
 pub async fn end(
     db: &Database,
     id: SessionId,
+    owner: Option<UserId>,
     event: &NewEvent<'_>,
     now: DateTime<Utc>,
 ) -> Result<bool, StorageError> {
     with_writer!(db, |pool| {
         let mut tx = pool.begin().await?;
-        let ended = sqlx::query("DELETE FROM sessions WHERE id = $1")
-            .bind(id.as_uuid())
-            .execute(&mut *tx)
-            .await?
-            .rows_affected();
+        let ended = sqlx::query(
+            "DELETE FROM sessions
+             WHERE id = $1 AND ($2 IS NULL OR (user_id = $2 AND expires_at > $3))",
+        )
+        .bind(id.as_uuid())
+        .bind(owner.map(UserId::as_uuid))
+        .bind(now)
+        .execute(&mut *tx)
+        .await?
+        .rows_affected();
         if ended == 0 {
             return Ok(false);
         }
@@ -361,36 +366,6 @@ pub async fn delete_for_user(
             .await?;
         tx.commit().await?;
         Ok(live)
-    })
-}
-
-/// Ends one live session of this user, recording `event`; false (and
-/// nothing recorded) when it is not theirs, or already over.
-pub async fn delete_for_owner(
-    db: &Database,
-    user_id: UserId,
-    id: SessionId,
-    event: &NewEvent<'_>,
-    now: DateTime<Utc>,
-) -> Result<bool, StorageError> {
-    with_writer!(db, |pool| {
-        let mut tx = pool.begin().await?;
-        let deleted =
-            sqlx::query("DELETE FROM sessions WHERE id = $1 AND user_id = $2 AND expires_at > $3")
-                .bind(id.as_uuid())
-                .bind(user_id.as_uuid())
-                .bind(now)
-                .execute(&mut *tx)
-                .await?
-                .rows_affected();
-        if deleted == 0 {
-            return Ok(false);
-        }
-        audit::insert_query!(event, Some(id), now)
-            .execute(&mut *tx)
-            .await?;
-        tx.commit().await?;
-        Ok(true)
     })
 }
 

@@ -9,7 +9,7 @@ use super::sessions::{self, NewSession};
 use super::{Database, StorageError, audit, links, outbox};
 use crate::domain::{
     Email, FullName, LinkPurpose, Locale, Mail, NewEvent, NewLink, Page, PasswordHash,
-    ProfileUpdate, Role, SessionId, Subject, User, UserId, UserSearch, Username,
+    ProfileUpdate, Role, SessionId, User, UserId, UserSearch, Username,
 };
 use crate::{with_pool, with_writer};
 
@@ -127,10 +127,7 @@ pub async fn insert(
             .fetch_one(&mut *tx)
             .await
             .map_err(|err| classify(err, UNIQUE_INDEXES))?;
-        let event = NewEvent {
-            subject: Subject::Id(row.id),
-            ..event.clone()
-        };
+        let event = event.clone().about(row.id);
         audit::insert_query!(&event, None, now)
             .execute(&mut *tx)
             .await?;
@@ -179,10 +176,7 @@ pub async fn insert_with_session(
             .execute(&mut *tx)
             .await?;
         let session_id = SessionId::from(session_id);
-        let event = NewEvent {
-            subject: Subject::Id(user.id),
-            ..event.clone()
-        };
+        let event = event.clone().about(user.id);
         audit::insert_query!(&event, Some(session_id), now)
             .execute(&mut *tx)
             .await?;
@@ -377,10 +371,7 @@ pub async fn reset_password(
         if let Some(pass) = pass {
             passes::grant_query!(id, pass).execute(&mut *tx).await?;
         }
-        let event = NewEvent {
-            subject: Subject::Id(UserId::from(id)),
-            ..event.clone()
-        };
+        let event = event.clone().about(UserId::from(id));
         audit::insert_query!(&event, None, now)
             .execute(&mut *tx)
             .await?;
