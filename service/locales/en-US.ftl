@@ -46,5 +46,7 @@ security-totp-disabled = The authenticator app was removed from your account on 
 security-recovery-codes-regenerated = New recovery codes were made for your account on { $time } (UTC); the earlier ones no longer work.
 security-recovery-code-used = A recovery code was used to sign in to your account on { $time } (UTC). Each code works once.
 security-mfa-reset = An administrator removed every second factor of your account on { $time } (UTC), and your devices were signed out.
+security-passkey-added = A passkey ("{ $name }") was added to your account on { $time } (UTC).
+security-passkey-removed = A passkey ("{ $name }") was removed from your account on { $time } (UTC).
 security-changed-warning = If this was not you, reset your password now and review your security settings:
 security-changed-action = Review security settings

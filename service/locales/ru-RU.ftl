@@ -45,5 +45,7 @@ security-totp-disabled = { $time } (UTC) приложение-аутентифи
 security-recovery-codes-regenerated = { $time } (UTC) для вашей учётной записи созданы новые коды восстановления; прежние больше не действуют.
 security-recovery-code-used = { $time } (UTC) для входа в вашу учётную запись использован код восстановления. Каждый код срабатывает один раз.
 security-mfa-reset = { $time } (UTC) администратор удалил все вторые факторы вашей учётной записи; на всех устройствах выполнен выход.
+security-passkey-added = { $time } (UTC) к вашей учётной записи добавлен ключ доступа «{ $name }».
+security-passkey-removed = { $time } (UTC) из вашей учётной записи удалён ключ доступа «{ $name }».
 security-changed-warning = Если это были не вы, немедленно сбросьте пароль и проверьте настройки безопасности:
 security-changed-action = Проверить настройки безопасности

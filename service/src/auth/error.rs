@@ -39,6 +39,10 @@ pub enum AuthError {
     /// passkey that did not prove itself.
     #[error("This code is not valid, or it was used already")]
     InvalidMfaCode,
+    /// A passkey's answer that did not prove it: a wrong or unknown
+    /// credential, a used or expired ceremony.
+    #[error("This passkey could not be verified; try again")]
+    PasskeyRefused,
     /// A link token that is not live: never issued, used, or voided by a
     /// newer link or a password change.
     #[error("{0}")]
@@ -84,7 +88,7 @@ impl AuthError {
             Self::MfaRequired => "MFA_REQUIRED",
             Self::MfaEnrollmentRequired => "MFA_ENROLLMENT_REQUIRED",
             Self::ReauthenticationRequired => "REAUTHENTICATION_REQUIRED",
-            Self::InvalidMfaCode => "INVALID_MFA_CODE",
+            Self::InvalidMfaCode | Self::PasskeyRefused => "INVALID_MFA_CODE",
             Self::InvalidToken(_) => "INVALID_TOKEN",
             Self::TokenExpired(_) => "TOKEN_EXPIRED",
             Self::LastAdmin => "LAST_ADMIN",

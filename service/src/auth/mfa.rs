@@ -13,10 +13,13 @@ use hkdf::Hkdf;
 use sha2::Sha256;
 use totp_rs::{Builder, Totp};
 
-use super::{Auth, AuthError, Authenticated, Caller, TokenPair, admin_event, not_yourself, tokens};
+use super::{
+    Auth, AuthError, Authenticated, Caller, PasskeyAssertion, TokenPair, admin_event, not_yourself,
+    tokens,
+};
 use crate::domain::{
-    Aal, Assurance, AuditKind, ClientInfo, MfaCode, NewEvent, Password, RecoveryCode, Role,
-    TotpCode, User, UserId,
+    Aal, Assurance, AuditKind, ClientInfo, MfaCode, NewEvent, PasskeyInfo, Password, RecoveryCode,
+    Role, TotpCode, User, UserId,
 };
 use crate::storage::mfa::{self as factors, Confirmation};
 use crate::storage::sessions;
@@ -61,12 +64,31 @@ pub struct TotpEnrollment {
 pub struct MfaStatus {
     pub totp: bool,
     pub recovery_codes_left: i64,
+    pub passkeys: Vec<PasskeyInfo>,
+}
+
+/// A second factor as presented.
+pub enum SecondFactor {
+    /// From the authenticator app, or a recovery code.
+    Code(MfaCode),
+    Passkey(PasskeyAssertion),
+}
+
+impl SecondFactor {
+    /// How it is named in the audit trail.
+    fn method(&self) -> &'static str {
+        match self {
+            SecondFactor::Code(MfaCode::Totp(_)) => "totp",
+            SecondFactor::Code(MfaCode::Recovery(_)) => "recovery_code",
+            SecondFactor::Passkey(_) => "passkey",
+        }
+    }
 }
 
 /// How a person proves themselves again.
 pub enum Proof {
     Password(Password),
-    Code(MfaCode),
+    Factor(SecondFactor),
 }
 
 /// Seals TOTP secrets at rest: XChaCha20-Poly1305 under a key derived from
@@ -189,6 +211,7 @@ impl Auth {
         Ok(MfaStatus {
             totp: totp.is_some_and(|factor| factor.confirmed),
             recovery_codes_left: factors::recovery_codes_left(&self.db, user).await?,
+            passkeys: self.passkeys(caller).await?,
         })
     }
 
@@ -276,7 +299,8 @@ impl Auth {
         if !self.mfa_status(caller).await?.totp {
             return Err(no_authenticator());
         }
-        self.check_code(caller, &code, client).await?;
+        self.check_factor(caller, &SecondFactor::Code(code), client)
+            .await?;
         let now = self.now();
         let notice = self
             .mail
@@ -314,13 +338,13 @@ impl Auth {
         Ok(shown)
     }
 
-    /// Passes the second factor with an authenticator or recovery code: the
-    /// session becomes aal 2, with a new pair of tokens (the old refresh
-    /// token is retired).
+    /// Passes the second factor with an authenticator or recovery code, or
+    /// a passkey: the session becomes aal 2, with a new pair of tokens (the
+    /// old refresh token is retired).
     pub async fn verify_mfa(
         &self,
         caller: &Caller,
-        code: MfaCode,
+        factor: SecondFactor,
         client: &ClientInfo,
     ) -> Result<Authenticated, AuthError> {
         if !caller.user.mfa_enabled {
@@ -329,7 +353,7 @@ impl Auth {
                 message: "This account has no second factor to pass",
             });
         }
-        let method = self.check_code(caller, &code, client).await?;
+        let method = self.check_factor(caller, &factor, client).await?;
         let event = NewEvent::new(AuditKind::MfaVerified, Some(client))
             .about(caller.user.id)
             .with("method", method);
@@ -350,7 +374,7 @@ impl Auth {
                 self.check_password(&caller.user, password, client).await?;
                 ("password", caller.assurance.aal)
             }
-            Proof::Code(code) => (self.check_code(caller, code, client).await?, Aal::Two),
+            Proof::Factor(factor) => (self.check_factor(caller, factor, client).await?, Aal::Two),
         };
         let event = NewEvent::new(AuditKind::Reauthenticated, Some(client))
             .about(caller.user.id)
@@ -389,35 +413,39 @@ impl Auth {
         })
     }
 
-    /// Checks a code of the caller's as a password is checked (throttled,
-    /// under the lock, counted), and uses it up: a TOTP code's time step,
-    /// or the recovery code. A refusal is recorded as `MFA_FAILED`. Gives
-    /// which kind of code it was.
-    async fn check_code(
+    /// Checks a second factor of the caller's as a password is checked
+    /// (throttled, under the lock, counted), and uses it up: a TOTP code's
+    /// time step, the recovery code, the passkey ceremony. A refusal is
+    /// recorded as `MFA_FAILED`. Gives how the caller proved themselves.
+    async fn check_factor(
         &self,
         caller: &Caller,
-        code: &MfaCode,
+        factor: &SecondFactor,
         client: &ClientInfo,
     ) -> Result<&'static str, AuthError> {
         let user = &caller.user;
         let checked = self
             .counted(user, client, async {
-                match code {
-                    MfaCode::Totp(code) => self.use_totp_code(user, code).await,
-                    MfaCode::Recovery(code) => self.use_recovery_code(caller, code, client).await,
+                match factor {
+                    SecondFactor::Code(MfaCode::Totp(code)) => self.use_totp_code(user, code).await,
+                    SecondFactor::Code(MfaCode::Recovery(code)) => {
+                        self.use_recovery_code(caller, code, client).await
+                    }
+                    SecondFactor::Passkey(assertion) => self.use_passkey(caller, assertion).await,
                 }
             })
             .await;
-        let method = match code {
-            MfaCode::Totp(_) => "totp",
-            MfaCode::Recovery(_) => "recovery_code",
+        let method = factor.method();
+        let refusal = match &factor {
+            SecondFactor::Code(_) => AuthError::InvalidMfaCode,
+            SecondFactor::Passkey(_) => AuthError::PasskeyRefused,
         };
         match checked {
             Ok(true) => Ok(method),
             Ok(false) => {
                 self.record_mfa_failure(caller, method, "invalid_code", client)
                     .await;
-                Err(AuthError::InvalidMfaCode)
+                Err(refusal)
             }
             Err(err) => {
                 if let Some(reason) = super::refused_check(&err) {

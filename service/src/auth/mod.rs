@@ -6,6 +6,7 @@ pub mod audit;
 mod error;
 mod export;
 pub mod mfa;
+mod passkeys;
 pub mod password;
 pub mod sweeper;
 mod throttle;
@@ -16,7 +17,8 @@ use std::sync::Arc;
 use chrono::{DateTime, Duration, Utc};
 
 pub use error::AuthError;
-pub use mfa::{MfaStatus, Need, Proof, Standing, TotpEnrollment};
+pub use mfa::{MfaStatus, Need, Proof, SecondFactor, Standing, TotpEnrollment};
+pub use passkeys::{PasskeyAssertion, PasskeyChallenge};
 use password::PasswordHasher;
 use throttle::{PasswordCheck, Throttle, Verdict};
 use tokens::TokenKeys;
@@ -87,6 +89,9 @@ pub struct Auth {
     reset_lifetime: Duration,
     verification_lifetime: Duration,
     secrets: Arc<mfa::SecretBox>,
+    /// `None` when `PUBLIC_URL` names the site by an IP address, which
+    /// WebAuthn does not accept: then there are no passkeys.
+    webauthn: Option<Arc<webauthn_rs::Webauthn>>,
     /// How recently a caller must have proved themselves for what needs it.
     step_up_window: Duration,
     require_admin_mfa: bool,
@@ -119,6 +124,7 @@ impl Auth {
             reset_lifetime: config.password_reset_ttl(),
             verification_lifetime: config.email_verification_ttl(),
             secrets: Arc::new(mfa::SecretBox::new(secret.as_bytes())),
+            webauthn: passkeys::relying_party(&config.public_url).map(Arc::new),
             step_up_window: config.step_up_window(),
             require_admin_mfa: config.admin_mfa_required(),
             db,
@@ -245,20 +251,44 @@ impl Auth {
             return Err(AuthError::Forbidden("This account has been deactivated"));
         }
         self.upgrade_hash(user.id, &password, &stored).await;
+        let event = NewEvent::new(AuditKind::LoginSucceeded, Some(client)).about(user.id);
+        let request = SignInRequest {
+            remember_me,
+            aal: Aal::One,
+            client,
+            event: &event,
+        };
+        self.open_session(user, request).await
+    }
+
+    /// Opens a session for someone who just signed in, and records `event`
+    /// with it; the "new sign-in" mail goes too if the browser is new to
+    /// the account.
+    async fn open_session(
+        &self,
+        user: User,
+        request: SignInRequest<'_>,
+    ) -> Result<Authenticated, AuthError> {
         let now = self.now();
         sessions::delete_expired_for_user(&self.db, user.id, now).await?;
-        let lifetime = if remember_me {
+        let lifetime = if request.remember_me {
             self.session_long
         } else {
             self.session_short
         };
-        let pending = PendingSession::new(lifetime, Aal::One, client)?;
+        let pending = PendingSession::new(lifetime, request.aal, request.client)?;
         // Written whether or not it is sent: storage knows, in the same
         // transaction, whether this browser is new to the account.
-        let new_device = self.mail.new_sign_in((&user).into(), client, now);
-        let event = NewEvent::new(AuditKind::LoginSucceeded, Some(client)).about(user.id);
-        let signed_in =
-            sessions::sign_in(&self.db, user.id, &pending.row(), &new_device, &event, now).await?;
+        let new_device = self.mail.new_sign_in((&user).into(), request.client, now);
+        let signed_in = sessions::sign_in(
+            &self.db,
+            user.id,
+            &pending.row(),
+            &new_device,
+            request.event,
+            now,
+        )
+        .await?;
         if signed_in.announced {
             self.doorbell.ring();
         }
@@ -1088,6 +1118,15 @@ fn new_user<'a>(account: &'a NewAccount, hash: &'a PasswordHash, role: Role) -> 
         role,
         locale: account.locale,
     }
+}
+
+/// How someone signed in, for the session [`Auth::open_session`] opens.
+struct SignInRequest<'a> {
+    remember_me: bool,
+    aal: Aal,
+    client: &'a ClientInfo,
+    /// `LOGIN_SUCCEEDED`, and how.
+    event: &'a NewEvent<'a>,
 }
 
 /// A new refresh token and what its session row will record.

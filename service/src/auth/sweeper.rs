@@ -22,6 +22,7 @@ pub struct Swept {
     pub links: u64,
     pub mail: u64,
     pub passes: u64,
+    pub challenges: u64,
     /// Audit events past `AUDIT_RETENTION_DAYS`, dropped a sealed block at
     /// a time.
     pub audit_events: u64,
@@ -36,6 +37,7 @@ impl Swept {
             Stale::Links => &mut self.links,
             Stale::Mail => &mut self.mail,
             Stale::Passes => &mut self.passes,
+            Stale::Challenges => &mut self.challenges,
         }
     }
 
@@ -46,6 +48,7 @@ impl Swept {
             + self.links
             + self.mail
             + self.passes
+            + self.challenges
             + self.audit_events
     }
 }
@@ -103,7 +106,11 @@ impl Sweeper {
     /// Rows of `kind` are stale when their time is at or before this.
     fn stale_before(&self, kind: Stale, now: DateTime<Utc>) -> DateTime<Utc> {
         match kind {
-            Stale::RetiredTokens | Stale::Sessions | Stale::Links | Stale::Passes => now,
+            Stale::RetiredTokens
+            | Stale::Sessions
+            | Stale::Links
+            | Stale::Passes
+            | Stale::Challenges => now,
             Stale::ThrottleWindows => now - self.throttle_window,
             Stale::Mail => now - self.mail_retention,
         }

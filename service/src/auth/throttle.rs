@@ -174,6 +174,16 @@ impl Throttle {
         Ok(throttle::clear(&self.db, &key(self.account, account)).await?)
     }
 
+    /// Counts the start of a passkey sign-in against this address, as a
+    /// password attempt: each start stores a ceremony until it expires.
+    pub async fn passkey_sign_in(
+        &self,
+        address: Option<&str>,
+        now: DateTime<Utc>,
+    ) -> Result<(), AuthError> {
+        self.per_address(self.address, address, now).await
+    }
+
     /// Counts a registration from this address.
     pub async fn registration(
         &self,

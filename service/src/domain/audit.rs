@@ -39,6 +39,8 @@ super::text_enum! {
         MfaFailed = "mfa_failed",
         Reauthenticated = "reauthenticated",
         MfaReset = "mfa_reset",
+        PasskeyAdded = "passkey_added",
+        PasskeyRemoved = "passkey_removed",
     }
 }
 

@@ -144,6 +144,47 @@ impl std::fmt::Debug for RecoveryCode {
     }
 }
 
+super::uuid_id! {
+    /// One of an account's passkeys (a `passkeys` row).
+    PasskeyId
+}
+
+/// A passkey as its owner sees it in their list.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct PasskeyInfo {
+    pub id: PasskeyId,
+    pub name: String,
+    pub created_at: DateTime<Utc>,
+    pub last_used_at: Option<DateTime<Utc>>,
+}
+
+/// What a person calls one of their passkeys ("Work laptop"): 1 to 100
+/// characters, trimmed.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct PasskeyName(String);
+
+impl PasskeyName {
+    const MAX_CHARS: usize = 100;
+
+    pub fn parse(raw: &str) -> Result<Self, InvalidInput> {
+        let name = raw.trim();
+        if name.is_empty()
+            || name.chars().count() > Self::MAX_CHARS
+            || name.chars().any(char::is_control)
+        {
+            return Err(InvalidInput::new(
+                "name",
+                format!("Name the passkey in 1 to {} characters", Self::MAX_CHARS),
+            ));
+        }
+        Ok(Self(name.to_owned()))
+    }
+
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+}
+
 fn compact(raw: &str) -> String {
     raw.chars()
         .filter(|c| !c.is_whitespace() && *c != '-')
@@ -178,6 +219,19 @@ mod tests {
             let err = MfaCode::parse(bad).unwrap_err();
             assert_eq!(err.field, "code", "{bad:?}");
         }
+    }
+
+    #[test]
+    fn passkey_names_are_trimmed_and_bounded() {
+        assert_eq!(
+            PasskeyName::parse("  Work laptop ").unwrap().as_str(),
+            "Work laptop"
+        );
+        for bad in ["", "   ", "a\nb"] {
+            assert_eq!(PasskeyName::parse(bad).unwrap_err().field, "name");
+        }
+        assert!(PasskeyName::parse(&"x".repeat(100)).is_ok());
+        assert!(PasskeyName::parse(&"x".repeat(101)).is_err());
     }
 
     #[test]

@@ -23,7 +23,9 @@ pub use audit::{
 };
 pub use clock::Clock;
 pub use mail::{LinkPurpose, Mail, MailKind, NewLink};
-pub use mfa::{Aal, Assurance, MfaCode, RecoveryCode, TotpCode};
+pub use mfa::{
+    Aal, Assurance, MfaCode, PasskeyId, PasskeyInfo, PasskeyName, RecoveryCode, TotpCode,
+};
 pub use session::{ClientInfo, SessionId, SessionInfo};
 pub use user::{Locale, Page, ProfileUpdate, Role, User, UserId, UserSearch};
 

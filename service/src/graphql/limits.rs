@@ -17,7 +17,7 @@ use async_graphql::{Request, ServerError};
 
 /// The mutations that run bcrypt or check a code (any new one that does
 /// belongs here).
-const PASSWORD_FIELDS: [&str; 9] = [
+const PASSWORD_FIELDS: [&str; 11] = [
     "login",
     "register",
     "changePassword",
@@ -27,6 +27,8 @@ const PASSWORD_FIELDS: [&str; 9] = [
     "verifyMfa",
     "confirmTotp",
     "disableTotp",
+    "verifyMfaWithPasskey",
+    "finishPasskeySignIn",
 ];
 pub const MAX_ALIASES: usize = 15;
 

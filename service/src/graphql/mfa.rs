@@ -5,9 +5,13 @@ use uuid::Uuid;
 
 use super::context::{auth, caller, caller_for, request};
 use super::guard::RoleGuard;
-use super::types::{AuthPayload, TotpEnrollmentObject, UserObject};
-use crate::auth::{AuthError, Need, Proof};
-use crate::domain::{MfaCode, Password, Role, TotpCode};
+use super::measure;
+use super::types::{
+    AuthPayload, PasskeyAssertionInput, PasskeyChallengeObject, PasskeyObject,
+    TotpEnrollmentObject, UserObject,
+};
+use crate::auth::{AuthError, Need, Proof, SecondFactor};
+use crate::domain::{MfaCode, PasskeyName, Password, Role, TotpCode};
 
 #[derive(Default)]
 pub struct MfaMutation;
@@ -25,28 +29,68 @@ impl MfaMutation {
         code: String,
     ) -> async_graphql::Result<AuthPayload> {
         let caller = caller_for(ctx, Need::SecondFactor).await?;
-        let code = MfaCode::parse(&code).extend()?;
+        let factor = SecondFactor::Code(MfaCode::parse(&code).extend()?);
         let client = &request(ctx).client;
-        let signed_in = auth(ctx).verify_mfa(&caller, code, client).await.extend()?;
+        let signed_in = auth(ctx)
+            .verify_mfa(&caller, factor, client)
+            .await
+            .extend()?;
         Ok(signed_in.into())
     }
 
+    /// Passes the second factor with a passkey: the answer to
+    /// `startPasskeyVerification`. As `verifyMfa` otherwise.
+    async fn verify_mfa_with_passkey(
+        &self,
+        ctx: &Context<'_>,
+        passkey: PasskeyAssertionInput,
+    ) -> async_graphql::Result<AuthPayload> {
+        let caller = caller_for(ctx, Need::SecondFactor).await?;
+        let factor = SecondFactor::Passkey(passkey.into());
+        let client = &request(ctx).client;
+        let signed_in = auth(ctx)
+            .verify_mfa(&caller, factor, client)
+            .await
+            .extend()?;
+        Ok(signed_in.into())
+    }
+
+    /// Starts a proof with one of the caller's passkeys, for
+    /// `verifyMfaWithPasskey` or `reauthenticate`.
+    async fn start_passkey_verification(
+        &self,
+        ctx: &Context<'_>,
+    ) -> async_graphql::Result<PasskeyChallengeObject> {
+        let caller = caller_for(ctx, Need::SecondFactor).await?;
+        let challenge = auth(ctx)
+            .start_passkey_verification(&caller)
+            .await
+            .extend()?;
+        Ok(challenge.into())
+    }
+
     /// Proves the caller again, for what needs a recent sign-in
-    /// (`REAUTHENTICATION_REQUIRED`): their password, or a code (which
-    /// also passes the second factor). Exactly one. Gives a new pair of
-    /// tokens.
+    /// (`REAUTHENTICATION_REQUIRED`): their password, a code, or a passkey
+    /// (the answer to `startPasskeyVerification`); exactly one. A code or
+    /// a passkey also passes the second factor. Gives a new pair of tokens.
     async fn reauthenticate(
         &self,
         ctx: &Context<'_>,
         password: Option<String>,
         code: Option<String>,
+        passkey: Option<PasskeyAssertionInput>,
     ) -> async_graphql::Result<AuthPayload> {
         let caller = caller_for(ctx, Need::Enrollment).await?;
-        let proof = match (password, code) {
-            (Some(password), None) => Proof::Password(Password::parse_existing(password).extend()?),
-            (None, Some(code)) => Proof::Code(MfaCode::parse(&code).extend()?),
+        let proof = match (password, code, passkey) {
+            (Some(password), None, None) => {
+                Proof::Password(Password::parse_existing(password).extend()?)
+            }
+            (None, Some(code), None) => {
+                Proof::Factor(SecondFactor::Code(MfaCode::parse(&code).extend()?))
+            }
+            (None, None, Some(passkey)) => Proof::Factor(SecondFactor::Passkey(passkey.into())),
             _ => {
-                let message = "Give either your password or a code";
+                let message = "Give one of your password, a code or a passkey";
                 return Err(AuthError::bad_input("password", message).extend());
             }
         };
@@ -128,5 +172,103 @@ impl MfaMutation {
             .await
             .extend()?;
         Ok(user.into())
+    }
+
+    /// Starts adding a passkey (needs a recent sign-in); finish with
+    /// `finishPasskeyRegistration`.
+    async fn start_passkey_registration(
+        &self,
+        ctx: &Context<'_>,
+    ) -> async_graphql::Result<PasskeyChallengeObject> {
+        let caller = caller_for(ctx, Need::Enrollment).await?;
+        let challenge = auth(ctx)
+            .start_passkey_registration(&caller)
+            .await
+            .extend()?;
+        Ok(challenge.into())
+    }
+
+    /// Adds the passkey the browser created, under a name of the caller's
+    /// choosing. The account has MFA from then on; this session counts as
+    /// having passed it.
+    async fn finish_passkey_registration(
+        &self,
+        ctx: &Context<'_>,
+        challenge_id: Uuid,
+        name: String,
+        credential: async_graphql::Json<serde_json::Value>,
+    ) -> async_graphql::Result<PasskeyObject> {
+        let caller = caller_for(ctx, Need::Enrollment).await?;
+        let name = PasskeyName::parse(&name).extend()?;
+        let answer = PasskeyAssertionInput {
+            challenge_id,
+            credential,
+        };
+        let client = &request(ctx).client;
+        let added = auth(ctx)
+            .finish_passkey_registration(&caller, name, answer.into(), client)
+            .await
+            .extend()?;
+        Ok(added.into())
+    }
+
+    async fn rename_passkey(
+        &self,
+        ctx: &Context<'_>,
+        id: Uuid,
+        name: String,
+    ) -> async_graphql::Result<PasskeyObject> {
+        let caller = caller(ctx).await?;
+        let name = PasskeyName::parse(&name).extend()?;
+        let renamed = auth(ctx)
+            .rename_passkey(&caller, id.into(), name)
+            .await
+            .extend()?;
+        Ok(renamed.into())
+    }
+
+    /// Removes one of the caller's passkeys (needs a recent sign-in). With
+    /// the last second factor, MFA goes as with `disableTotp`.
+    async fn remove_passkey(&self, ctx: &Context<'_>, id: Uuid) -> async_graphql::Result<bool> {
+        let caller = caller(ctx).await?;
+        let client = &request(ctx).client;
+        auth(ctx)
+            .remove_passkey(&caller, id.into(), client)
+            .await
+            .extend()?;
+        Ok(true)
+    }
+
+    /// Starts signing in with a passkey alone (no email typed): the
+    /// browser offers the passkeys it holds for this site.
+    async fn start_passkey_sign_in(
+        &self,
+        ctx: &Context<'_>,
+    ) -> async_graphql::Result<PasskeyChallengeObject> {
+        let client = &request(ctx).client;
+        let challenge = auth(ctx).start_passkey_sign_in(client).await.extend()?;
+        Ok(challenge.into())
+    }
+
+    /// Signs in with the passkey the browser chose (the answer to
+    /// `startPasskeySignIn`): a session that has passed the second factor.
+    /// `rememberMe` as for `login`.
+    async fn finish_passkey_sign_in(
+        &self,
+        ctx: &Context<'_>,
+        challenge_id: Uuid,
+        credential: async_graphql::Json<serde_json::Value>,
+        #[graphql(default)] remember_me: bool,
+    ) -> async_graphql::Result<AuthPayload> {
+        let answer = PasskeyAssertionInput {
+            challenge_id,
+            credential,
+        };
+        let client = &request(ctx).client;
+        let signed_in = auth(ctx)
+            .finish_passkey_sign_in(answer.into(), remember_me, client)
+            .await;
+        measure::sign_in(&signed_in);
+        Ok(signed_in.extend()?.into())
     }
 }

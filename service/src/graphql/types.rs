@@ -265,6 +265,8 @@ pub enum AuditKindObject {
     MfaFailed,
     Reauthenticated,
     MfaReset,
+    PasskeyAdded,
+    PasskeyRemoved,
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Enum)]
@@ -407,6 +409,8 @@ pub struct MfaStatusObject {
     pub totp: bool,
     /// Unused recovery codes.
     pub recovery_codes_left: i64,
+    /// Oldest first.
+    pub passkeys: Vec<PasskeyObject>,
 }
 
 impl From<auth::MfaStatus> for MfaStatusObject {
@@ -414,6 +418,68 @@ impl From<auth::MfaStatus> for MfaStatusObject {
         Self {
             totp: status.totp,
             recovery_codes_left: status.recovery_codes_left,
+            passkeys: status.passkeys.into_iter().map(Into::into).collect(),
+        }
+    }
+}
+
+/// One of the caller's passkeys.
+#[derive(SimpleObject)]
+#[graphql(name = "Passkey")]
+pub struct PasskeyObject {
+    pub id: Uuid,
+    pub name: String,
+    pub created_at: DateTime<Utc>,
+    /// The last sign-in or proof with it; null if never used.
+    pub last_used_at: Option<DateTime<Utc>>,
+}
+
+impl From<domain::PasskeyInfo> for PasskeyObject {
+    fn from(passkey: domain::PasskeyInfo) -> Self {
+        Self {
+            id: passkey.id.as_uuid(),
+            name: passkey.name,
+            created_at: passkey.created_at,
+            last_used_at: passkey.last_used_at,
+        }
+    }
+}
+
+/// A WebAuthn ceremony started: finish it with `challengeId` and the
+/// browser's answer within 5 minutes; each works once.
+#[derive(SimpleObject)]
+#[graphql(name = "PasskeyChallenge")]
+pub struct PasskeyChallengeObject {
+    pub challenge_id: Uuid,
+    /// `{"publicKey": ...}` with base64url binary fields: pass `publicKey`
+    /// to `PublicKeyCredential.parseCreationOptionsFromJSON` (registration)
+    /// or `parseRequestOptionsFromJSON`, then to `navigator.credentials`.
+    pub options: async_graphql::Json<serde_json::Value>,
+}
+
+impl From<auth::PasskeyChallenge> for PasskeyChallengeObject {
+    fn from(challenge: auth::PasskeyChallenge) -> Self {
+        Self {
+            challenge_id: challenge.id,
+            options: async_graphql::Json(challenge.options),
+        }
+    }
+}
+
+/// The browser's answer to a passkey ceremony.
+#[derive(InputObject)]
+#[graphql(name = "PasskeyAssertion")]
+pub struct PasskeyAssertionInput {
+    pub challenge_id: Uuid,
+    /// `PublicKeyCredential.toJSON()`.
+    pub credential: async_graphql::Json<serde_json::Value>,
+}
+
+impl From<PasskeyAssertionInput> for auth::PasskeyAssertion {
+    fn from(input: PasskeyAssertionInput) -> Self {
+        Self {
+            challenge: input.challenge_id,
+            credential: input.credential.0,
         }
     }
 }

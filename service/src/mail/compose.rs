@@ -99,9 +99,32 @@ impl Composer {
     /// a recovery code used, new recovery codes. `change` is the key of the
     /// sentence that says which.
     pub fn security_changed(&self, to: Recipient<'_>, change: &str, at: DateTime<Utc>) -> Mail {
+        self.security_changed_with(to, change, at, &[])
+    }
+
+    /// The same for a passkey added or removed, named in the sentence.
+    pub fn passkey_changed(
+        &self,
+        to: Recipient<'_>,
+        change: &str,
+        name: &str,
+        at: DateTime<Utc>,
+    ) -> Mail {
+        self.security_changed_with(to, change, at, &[("name", name.to_owned().into())])
+    }
+
+    fn security_changed_with(
+        &self,
+        to: Recipient<'_>,
+        change: &str,
+        at: DateTime<Utc>,
+        args: &[(&str, FluentValue<'_>)],
+    ) -> Mail {
         let link = format!("{}/settings/security", self.public_url);
         let mut letter = self.letter(to, MailKind::SecurityChanged, "security-changed-subject");
-        letter.say(change, &[("time", time(at).into())]);
+        let mut args = args.to_vec();
+        args.push(("time", time(at).into()));
+        letter.say(change, &args);
         letter.say("security-changed-warning", &[]);
         letter.button("security-changed-action", link);
         letter.finish()

@@ -1,7 +1,8 @@
 //! Second factors: `totp_factors` (one authenticator app per account, its
 //! secret sealed by `auth` before it gets here), `recovery_codes` (hashes,
-//! each used once), and the `users.mfa_enabled` flag they keep, which
-//! authenticating a request reads with the account.
+//! each used once), and the `users.mfa_enabled` flag they keep with the
+//! passkeys (`passkeys.rs`), which authenticating a request reads with the
+//! account.
 
 use chrono::{DateTime, Utc};
 
@@ -96,26 +97,37 @@ macro_rules! replace_codes {
     }};
 }
 
-/// The account has no second factor any more, inside transaction `$tx`:
-/// the flag goes off, the recovery codes go, and so does every session but
-/// `$keep`: a session opened with the password alone was held back until
-/// it passed a second factor, and must not now go free. Gives the ended
-/// sessions' expiries.
-macro_rules! turn_off {
+/// Sets the account's flag from the factors it has now, inside transaction
+/// `$tx`. If none is left, its recovery codes go, and so does every session
+/// but `$keep`: a session opened with the password alone was held back
+/// until it passed a second factor, and must not now go free. Gives the
+/// ended sessions' expiries.
+macro_rules! settle {
     ($tx:expr, $user:expr, $keep:expr) => {{
-        sqlx::query("UPDATE users SET mfa_enabled = FALSE WHERE id = $1")
-            .bind($user.as_uuid())
-            .execute(&mut *$tx)
-            .await?;
-        sqlx::query("DELETE FROM recovery_codes WHERE user_id = $1")
-            .bind($user.as_uuid())
-            .execute(&mut *$tx)
-            .await?;
-        sessions::delete_for_user_query!($user, $keep)
-            .fetch_all(&mut *$tx)
-            .await?
+        let on: bool = sqlx::query_scalar(
+            "UPDATE users SET mfa_enabled =
+                 EXISTS (SELECT 1 FROM totp_factors WHERE user_id = $1 AND confirmed_at IS NOT NULL)
+                 OR EXISTS (SELECT 1 FROM passkeys WHERE user_id = $1)
+             WHERE id = $1
+             RETURNING mfa_enabled",
+        )
+        .bind($user.as_uuid())
+        .fetch_one(&mut *$tx)
+        .await?;
+        if on {
+            Vec::new()
+        } else {
+            sqlx::query("DELETE FROM recovery_codes WHERE user_id = $1")
+                .bind($user.as_uuid())
+                .execute(&mut *$tx)
+                .await?;
+            $crate::storage::sessions::delete_for_user_query!($user, $keep)
+                .fetch_all(&mut *$tx)
+                .await?
+        }
     }};
 }
+pub(super) use settle;
 
 /// The end of every change here, inside transaction `$tx`: the change's
 /// event (with `$session`, if given), its notice to the account, commit.
@@ -130,6 +142,7 @@ macro_rules! record_and_announce {
         $tx.commit().await?;
     }};
 }
+pub(super) use record_and_announce;
 
 /// What turning an authenticator app on writes beside it.
 pub struct Confirmation<'a> {
@@ -171,9 +184,7 @@ pub async fn confirm_totp(
             .bind(user.as_uuid())
             .execute(&mut *tx)
             .await?;
-        sqlx::query("UPDATE sessions SET aal = 2, auth_time = $2 WHERE id = $1")
-            .bind(confirmation.session.as_uuid())
-            .bind(now)
+        sessions::raise_query!(confirmation.session, now)
             .execute(&mut *tx)
             .await?;
         record_and_announce!(
@@ -187,8 +198,8 @@ pub async fn confirm_totp(
     })
 }
 
-/// Removes the account's authenticator app, and with it (it is the only
-/// second factor) MFA: see [`turn_off!`]; `keep` is the session that asked.
+/// Removes the account's authenticator app, and MFA with it unless a
+/// passkey remains (see [`settle!`]; `keep` is the session that asked).
 /// False, changing nothing, when there was none.
 pub async fn remove_totp(
     db: &Database,
@@ -209,7 +220,7 @@ pub async fn remove_totp(
         if removed == 0 {
             return Ok(false);
         }
-        let ended = turn_off!(tx, user, Some(keep));
+        let ended = settle!(tx, user, Some(keep));
         let event = event.clone().with("sessions", sessions::live(&ended, now));
         record_and_announce!(tx, &event, Some(keep), notice, now);
         Ok(true)
@@ -227,11 +238,16 @@ pub async fn reset(
 ) -> Result<usize, StorageError> {
     with_writer!(db, |pool| {
         let mut tx = pool.begin().await?;
-        sqlx::query("DELETE FROM totp_factors WHERE user_id = $1")
-            .bind(user.as_uuid())
-            .execute(&mut *tx)
-            .await?;
-        let ended = turn_off!(tx, user, None::<SessionId>);
+        for factors in [
+            "DELETE FROM totp_factors WHERE user_id = $1",
+            "DELETE FROM passkeys WHERE user_id = $1",
+        ] {
+            sqlx::query(factors)
+                .bind(user.as_uuid())
+                .execute(&mut *tx)
+                .await?;
+        }
+        let ended = settle!(tx, user, None::<SessionId>);
         let live = sessions::live(&ended, now);
         let event = event.clone().with("sessions", live);
         record_and_announce!(tx, &event, None, notice, now);

@@ -12,6 +12,7 @@ pub mod links;
 pub mod mfa;
 pub mod outbox;
 pub mod passes;
+pub mod passkeys;
 pub mod sessions;
 pub mod sweep;
 pub mod throttle;

@@ -304,6 +304,18 @@ pub async fn end_by_hash(
     })
 }
 
+/// Marks a session as having passed a second factor (aal 2) at `$at`, not
+/// yet run, so it runs in the transaction of what proved it (a factor set
+/// up).
+macro_rules! raise_query {
+    ($session:expr, $at:expr) => {
+        sqlx::query("UPDATE sessions SET aal = 2, auth_time = $2 WHERE id = $1")
+            .bind($session.as_uuid())
+            .bind($at)
+    };
+}
+pub(super) use raise_query;
+
 /// Raises a live session to `aal`, notes that its owner proved themselves
 /// `now`, swaps its refresh token for `new_hash` (the old one filed as
 /// retired, as a refresh would) and records `event` with it: all or

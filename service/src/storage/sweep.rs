@@ -1,7 +1,7 @@
 //! Deleting rows that have run their course, in bounded batches, one
 //! replica at a time: expired sessions (and the refresh tokens they rotated
-//! away), throttle windows long over, expired links, and mail sent or
-//! failed long ago.
+//! away), throttle windows long over, expired links and passkey ceremonies,
+//! and mail sent or failed long ago.
 
 use chrono::{DateTime, Utc};
 use sqlx::postgres::PgConnection;
@@ -28,16 +28,19 @@ pub enum Stale {
     Mail,
     /// Sign-in passes that expired by then.
     Passes,
+    /// Passkey ceremonies started and never finished, expired by then.
+    Challenges,
 }
 
 impl Stale {
-    pub const ALL: [Self; 6] = [
+    pub const ALL: [Self; 7] = [
         Self::RetiredTokens,
         Self::Sessions,
         Self::ThrottleWindows,
         Self::Links,
         Self::Mail,
         Self::Passes,
+        Self::Challenges,
     ];
 
     /// One batch: `$1` is the instant, `$2` the most rows to delete. A
@@ -69,6 +72,10 @@ impl Stale {
             Self::Passes => {
                 "DELETE FROM sign_in_passes WHERE (user_id, network) IN (
                      SELECT user_id, network FROM sign_in_passes WHERE expires_at <= $1 LIMIT $2)"
+            }
+            Self::Challenges => {
+                "DELETE FROM webauthn_challenges WHERE id IN (
+                     SELECT id FROM webauthn_challenges WHERE expires_at <= $1 LIMIT $2)"
             }
         }
     }

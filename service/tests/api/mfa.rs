@@ -20,6 +20,7 @@ on_both_engines!(
     turning_mfa_off_ends_the_sessions_it_held_back,
     admins_must_have_a_second_factor_where_required,
     an_admin_resets_the_factors_of_someone_who_lost_them,
+    passkey_ceremonies_are_single_use_and_bound_to_their_session,
 );
 
 const START: &str = "mutation { startTotpEnrollment { secret otpauthUri } }";
@@ -583,4 +584,115 @@ async fn an_admin_resets_the_factors_of_someone_who_lost_them(engine: Engine) {
     app.clock.advance(Duration::seconds(601));
     let late = app.gql(reset, json!({ "id": ada }), Some(&admin)).await;
     assert_eq!(error_code(&late).0, "REAUTHENTICATION_REQUIRED");
+}
+
+/// What a passkey ceremony's requests refuse without an authenticator at
+/// hand (the ceremonies themselves run in Chromium's virtual authenticator,
+/// in `client/e2e`): answers for ceremonies that are not the caller's, used,
+/// expired or made up; junk; and the sweep of ceremonies never finished.
+async fn passkey_ceremonies_are_single_use_and_bound_to_their_session(engine: Engine) {
+    let app = TestApp::spawn(engine).await;
+    let ada = tokens(&app.register_ok("ada@example.org", "ada").await).0;
+    let bob = tokens(&app.register_ok("bob@example.org", "bob").await).0;
+    let start = "mutation { startPasskeyRegistration { challengeId options } }";
+    let started = app.gql(start, json!({}), Some(&ada)).await;
+    assert_no_errors(&started);
+    let challenge = &started["data"]["startPasskeyRegistration"];
+    let options = &challenge["options"]["publicKey"];
+    assert_eq!(options["rp"]["id"], json!("app.test"));
+    assert_eq!(options["user"]["name"], json!("ada@example.org"));
+    // A passkey the authenticator keeps, to sign in without an email.
+    assert_eq!(
+        options["authenticatorSelection"]["residentKey"],
+        json!("required")
+    );
+    assert_eq!(
+        options["authenticatorSelection"]["userVerification"],
+        json!("required")
+    );
+    assert!(challenge["options"].get("mediation").is_none());
+
+    let finish = "mutation($id: UUID!, $c: JSON!) {
+        finishPasskeyRegistration(challengeId: $id, name: \"Laptop\", credential: $c) { id } }";
+    let id = challenge["challengeId"].clone();
+    let answer = json!({ "id": "AAAA", "rawId": "AAAA", "type": "public-key",
+        "response": { "clientDataJSON": "e30", "attestationObject": "oA" } });
+    // Another account cannot finish it, nor can a made-up ceremony be.
+    let stolen = app
+        .gql(finish, json!({ "id": id, "c": answer }), Some(&bob))
+        .await;
+    assert_eq!(error_code(&stolen).0, "INVALID_MFA_CODE", "{stolen}");
+    // ...and trying leaves it to its owner.
+    assert_eq!(app.count("webauthn_challenges").await, 1);
+    let unknown = json!({ "id": uuid::Uuid::new_v4(), "c": answer });
+    assert_eq!(
+        error_code(&app.gql(finish, unknown, Some(&ada)).await).0,
+        "INVALID_MFA_CODE"
+    );
+    // A forged answer is refused, and uses the ceremony up.
+    let forged = app
+        .gql(finish, json!({ "id": id, "c": answer }), Some(&ada))
+        .await;
+    assert_eq!(error_code(&forged).0, "INVALID_MFA_CODE", "{forged}");
+    let again = app
+        .gql(finish, json!({ "id": id, "c": answer }), Some(&ada))
+        .await;
+    assert_eq!(error_code(&again).0, "INVALID_MFA_CODE");
+    assert_eq!(app.count("passkeys").await, 0);
+    let me = app.gql(ME, json!({}), Some(&ada)).await;
+    assert_eq!(me["data"]["me"]["mfaEnabled"], json!(false));
+
+    // Junk is bad input, before any ceremony is looked at.
+    let started = app.gql(start, json!({}), Some(&ada)).await;
+    let id = started["data"]["startPasskeyRegistration"]["challengeId"].clone();
+    let junk = app
+        .gql(finish, json!({ "id": id, "c": "junk" }), Some(&ada))
+        .await;
+    assert_eq!(
+        error_code(&junk),
+        ("BAD_USER_INPUT".into(), Some("credential".into()))
+    );
+
+    // Without a passkey there is nothing to verify with.
+    let verify = "mutation { startPasskeyVerification { challengeId } }";
+    let none = app.gql(verify, json!({}), Some(&ada)).await;
+    assert_eq!(
+        error_code(&none),
+        ("CONFLICT".into(), Some("passkey".into()))
+    );
+
+    // A passkey sign-in needs no account to start, and is refused with a
+    // made-up answer, recorded as a failed sign-in.
+    let sign_in = app
+        .gql(
+            "mutation { startPasskeySignIn { challengeId options } }",
+            json!({}),
+            None,
+        )
+        .await;
+    assert_no_errors(&sign_in);
+    let options = &sign_in["data"]["startPasskeySignIn"]["options"];
+    assert_eq!(options["publicKey"]["rpId"], json!("app.test"));
+    assert!(options.get("mediation").is_none(), "{options}");
+    let finish_sign_in = "mutation($id: UUID!, $c: JSON!) {
+        finishPasskeySignIn(challengeId: $id, credential: $c) { accessToken } }";
+    let id = sign_in["data"]["startPasskeySignIn"]["challengeId"].clone();
+    let assertion = json!({ "id": "AAAA", "rawId": "AAAA", "type": "public-key",
+        "response": { "clientDataJSON": "e30", "authenticatorData": "AA", "signature": "AA",
+                      "userHandle": "AAAA" } });
+    let refused = app
+        .gql(finish_sign_in, json!({ "id": id, "c": assertion }), None)
+        .await;
+    assert_eq!(error_code(&refused).0, "INVALID_MFA_CODE", "{refused}");
+    assert!(
+        events(&app)
+            .await
+            .contains(&"login_failed/failure".to_owned())
+    );
+
+    // Ceremonies never finished are swept once expired.
+    assert!(app.count("webauthn_challenges").await >= 1);
+    app.clock.advance(Duration::minutes(6));
+    assert!(app.sweep().await.challenges >= 1);
+    assert_eq!(app.count("webauthn_challenges").await, 0);
 }

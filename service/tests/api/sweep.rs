@@ -67,6 +67,7 @@ async fn stale_rows_go_and_live_ones_stay(engine: Engine) {
             links: 2,
             mail: 2,
             passes: 0,
+            challenges: 0,
             // Six years are not over.
             audit_events: 0,
         }
