@@ -954,7 +954,7 @@ test('the admin console: find an account by prefix, deactivate it (its open brow
   await row.waitFor();
   assert.deepEqual(searched, [account.prefix.slice(0, 12)]);
   assert.equal(await rows.count(), 1);
-  assert.match(plain(await row.innerText()), /User\s+Active\s+No\s+just now\s+just now/);
+  assert.match(plain(await row.innerText()), /User\s+Active\s+No\s+Off\s+just now\s+just now/);
   await page.screenshot({ path: join(screenshots, 'admin-users-en.png'), fullPage: true });
 
   const act = async (item, confirm, shot) => {

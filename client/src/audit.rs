@@ -2,8 +2,8 @@
 //! the few details worth a word, the admin's filter as the service takes
 //! it, and the list both the audit log and Settings › Activity show.
 
+use crate::t;
 use dioxus::prelude::*;
-use dioxus_i18n::t;
 use serde::{Deserialize, Serialize};
 
 use crate::api::{Event, audit_events};
