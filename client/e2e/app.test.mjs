@@ -133,7 +133,7 @@ async function signIn(page, email, { rememberMe = false, secret = password, subm
   await page.fill('#email', email);
   await page.fill('#password', secret);
   if (rememberMe) await page.check('#remember-me');
-  await page.getByRole('button', { name: submit }).click();
+  await page.getByRole('button', { name: submit, exact: true }).click();
 }
 
 /// The GraphQL operation a request carries, if any.
@@ -147,7 +147,7 @@ test('a visitor is sent to sign in, registers, and keeps session, language and t
 
   await page.goto(`${stack.base}/`);
   await page.waitForURL(/\/login/);
-  await page.getByRole('button', { name: 'Sign in' }).waitFor();
+  await page.getByRole('button', { name: 'Sign in', exact: true }).waitFor();
   await page.screenshot({ path: join(screenshots, 'login-en-light.png') });
   await page.getByRole('link', { name: 'Create one' }).click();
   await page.waitForURL(/\/register$/);
