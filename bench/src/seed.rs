@@ -7,7 +7,7 @@ use anyhow::{Context, bail};
 use chrono::{Duration, Utc};
 use serde_json::{Value, json};
 use service::auth::tokens;
-use service::domain::{ClientInfo, Clock};
+use service::domain::{Aal, ClientInfo, Clock};
 use service::storage::Database;
 use service::storage::sessions::{self, NewSession};
 use service::with_pool;
@@ -234,6 +234,7 @@ pub async fn live_sessions(db: &Database, count: usize) -> anyhow::Result<Vec<St
             refresh_token_hash: &hash,
             client: &client,
             lifetime: Duration::days(1),
+            aal: Aal::One,
         };
         let user = ids[n % ids.len()].into();
         sessions::insert(db, user, &session, clock.now()).await?;

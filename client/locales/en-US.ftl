@@ -302,6 +302,14 @@ audit-kind-role-changed = Role changed
 audit-kind-account-deleted = Account deleted
 audit-kind-data-exported = Data downloaded
 audit-kind-admin-seeded = First administrator created
+audit-kind-totp-enabled = Authenticator app turned on
+audit-kind-totp-disabled = Authenticator app turned off
+audit-kind-recovery-codes-regenerated = New recovery codes made
+audit-kind-recovery-code-used = Recovery code used
+audit-kind-mfa-verified = Second factor passed
+audit-kind-mfa-failed = Second factor failed
+audit-kind-reauthenticated = Identity confirmed again
+audit-kind-mfa-reset = Second factors reset
 audit-kind-other = Other event
 
 settings-mfa = Two-factor
@@ -355,7 +363,7 @@ field-authenticator-code = Code from the app
 totp-turn-on = Turn on
 totp-off = Turn off
 totp-off-title = Turn off the authenticator app?
-totp-off-body = Enter a current code from the app. Signing in will no longer ask for it.
+totp-off-body = Enter a current code from the app, or a recovery code. Signing in will no longer ask for one, and your other devices are signed out.
 toast-totp-off = The authenticator app was turned off
 
 recovery-title = Recovery codes

@@ -307,6 +307,14 @@ audit-kind-role-changed = Роль изменена
 audit-kind-account-deleted = Аккаунт удалён
 audit-kind-data-exported = Данные скачаны
 audit-kind-admin-seeded = Создан первый администратор
+audit-kind-totp-enabled = Приложение-аутентификатор включено
+audit-kind-totp-disabled = Приложение-аутентификатор выключено
+audit-kind-recovery-codes-regenerated = Созданы новые резервные коды
+audit-kind-recovery-code-used = Использован резервный код
+audit-kind-mfa-verified = Второй фактор подтверждён
+audit-kind-mfa-failed = Неверный второй фактор
+audit-kind-reauthenticated = Личность подтверждена повторно
+audit-kind-mfa-reset = Второй фактор сброшен
 audit-kind-other = Другое событие
 
 settings-mfa = Второй фактор
@@ -360,7 +368,7 @@ field-authenticator-code = Код из приложения
 totp-turn-on = Включить
 totp-off = Выключить
 totp-off-title = Выключить приложение-аутентификатор?
-totp-off-body = Введите текущий код из приложения. При входе его больше не спросят.
+totp-off-body = Введите текущий код из приложения или резервный код. При входе его больше не спросят, а на других устройствах будет выполнен выход.
 toast-totp-off = Приложение-аутентификатор выключено
 
 recovery-title = Резервные коды

@@ -76,19 +76,21 @@ operation!(ExportMyData, "graphql/privacy.graphql", audit);
 operation!(DeleteMyAccount, "graphql/privacy.graphql", audit);
 operation!(MyMfa, "graphql/mfa.graphql");
 operation!(VerifyMfa, "graphql/mfa.graphql");
-operation!(VerifyMfaWithPasskey, "graphql/mfa.graphql");
-operation!(StartPasskeyVerification, "graphql/mfa.graphql");
+operation!(VerifyMfaWithPasskey, "graphql/passkeys.graphql");
+operation!(StartPasskeyVerification, "graphql/passkeys.graphql");
 operation!(Reauthenticate, "graphql/mfa.graphql");
+operation!(ReauthenticateWithPasskey, "graphql/passkeys.graphql");
+operation!(MyPasskeys, "graphql/passkeys.graphql");
 operation!(StartTotpEnrollment, "graphql/mfa.graphql");
 operation!(ConfirmTotp, "graphql/mfa.graphql");
 operation!(DisableTotp, "graphql/mfa.graphql");
 operation!(RegenerateRecoveryCodes, "graphql/mfa.graphql");
-operation!(StartPasskeyRegistration, "graphql/mfa.graphql");
-operation!(FinishPasskeyRegistration, "graphql/mfa.graphql");
-operation!(RenamePasskey, "graphql/mfa.graphql");
-operation!(RemovePasskey, "graphql/mfa.graphql");
-operation!(StartPasskeySignIn, "graphql/mfa.graphql");
-operation!(FinishPasskeySignIn, "graphql/mfa.graphql");
+operation!(StartPasskeyRegistration, "graphql/passkeys.graphql");
+operation!(FinishPasskeyRegistration, "graphql/passkeys.graphql");
+operation!(RenamePasskey, "graphql/passkeys.graphql");
+operation!(RemovePasskey, "graphql/passkeys.graphql");
+operation!(StartPasskeySignIn, "graphql/passkeys.graphql");
+operation!(FinishPasskeySignIn, "graphql/passkeys.graphql");
 
 /// One of the caller's signed-in devices, as `mySessions` lists it.
 pub type Device = my_sessions::MySessionsMySessions;
@@ -98,7 +100,7 @@ pub type SessionState = session_status::SessionStatusSessionStatus;
 /// The caller's second factors, as `myMfa` tells them.
 pub type MfaStatus = my_mfa::MyMfaMyMfa;
 /// One of the caller's passkeys.
-pub type Passkey = my_mfa::MyMfaMyMfaPasskeys;
+pub type Passkey = my_passkeys::MyPasskeysMyMfaPasskeys;
 
 /// A WebAuthn ceremony the service began: its id, and the options to hand
 /// the browser (`{"publicKey": ...}`, base64url fields).
@@ -718,6 +720,17 @@ pub async fn my_mfa(access_token: Option<String>) -> Result<MfaStatus, ApiError>
     send::<MyMfa, _>(my_mfa::Variables, access_token.as_deref()).await
 }
 
+/// The caller's passkeys; an error too where the service has none to offer.
+pub async fn my_passkeys(access_token: Option<String>) -> Result<Vec<Passkey>, ApiError> {
+    #[derive(serde::Deserialize)]
+    struct Passkeys {
+        passkeys: Vec<Passkey>,
+    }
+    let status: Passkeys =
+        send::<MyPasskeys, _>(my_passkeys::Variables, access_token.as_deref()).await?;
+    Ok(status.passkeys)
+}
+
 /// Gives the second factor of a password sign-in: an authenticator code or
 /// a recovery code. The new pair replaces the one the password gave.
 pub async fn verify_mfa(
@@ -759,22 +772,31 @@ pub async fn reauthenticate(
     access_token: Option<String>,
     proof: Proof,
 ) -> Result<(User, Tokens), ApiError> {
-    let mut variables = reauthenticate::Variables {
-        password: None,
-        code: None,
-        passkey: None,
-    };
-    match proof {
-        Proof::Password(password) => variables.password = Some(password),
-        Proof::Code(code) => variables.code = Some(code),
-        Proof::Passkey(a) => {
-            variables.passkey = Some(reauthenticate::PasskeyAssertion {
-                challenge_id: a.challenge_id,
-                credential: a.credential,
-            })
+    let payload: Payload = match proof {
+        Proof::Password(password) => {
+            let variables = reauthenticate::Variables {
+                password: Some(password),
+                code: None,
+            };
+            send::<Reauthenticate, _>(variables, access_token.as_deref()).await?
         }
-    }
-    let payload: Payload = send::<Reauthenticate, _>(variables, access_token.as_deref()).await?;
+        Proof::Code(code) => {
+            let variables = reauthenticate::Variables {
+                password: None,
+                code: Some(code),
+            };
+            send::<Reauthenticate, _>(variables, access_token.as_deref()).await?
+        }
+        Proof::Passkey(a) => {
+            let variables = reauthenticate_with_passkey::Variables {
+                passkey: reauthenticate_with_passkey::PasskeyAssertion {
+                    challenge_id: a.challenge_id,
+                    credential: a.credential,
+                },
+            };
+            send::<ReauthenticateWithPasskey, _>(variables, access_token.as_deref()).await?
+        }
+    };
     Ok(payload.into())
 }
 

@@ -46,12 +46,8 @@ pub fn VerifyMfa(next: String) -> Element {
             Some(_) => {}
         }
     }));
-    let factors = use_resource(move || async move { session.authorized(api::my_mfa).await.ok() });
-    let has_passkey = factors
-        .read()
-        .as_ref()
-        .and_then(|f| f.as_ref())
-        .is_some_and(|f| !f.passkeys.is_empty());
+    let passkeys = use_resource(move || async move { session.authorized(api::my_passkeys).await });
+    let has_passkey = matches!(&*passkeys.read(), Some(Ok(list)) if !list.is_empty());
     let code = use_signal(String::new);
     let mut submitted = use_signal(|| false);
     let mut busy = use_signal(|| false);
@@ -170,6 +166,12 @@ pub fn SettingsMfa() -> Element {
         let _ = changes();
         session.authorized(api::my_mfa).await
     });
+    // Apart: a service without passkeys refuses this, and the page then
+    // leaves them out.
+    let passkeys = use_resource(move || async move {
+        let _ = changes();
+        session.authorized(api::my_passkeys).await.ok()
+    });
     let mut enrolment = use_signal(|| None::<Enrolment>);
     // Recovery codes just made: shown here once, never again.
     let mut fresh_codes = use_signal(|| None::<Vec<String>>);
@@ -200,7 +202,7 @@ pub fn SettingsMfa() -> Element {
         pending.set(Some(what));
     };
     let dialog_rule = move || match pending() {
-        Some(Pending::DisableTotp) => validation::authenticator_code(&dialog_value()),
+        Some(Pending::DisableTotp) => validation::second_factor_code(&dialog_value()),
         Some(Pending::Rename { .. }) => validation::passkey_name(&dialog_value()),
         _ => None,
     };
@@ -291,8 +293,9 @@ pub fn SettingsMfa() -> Element {
                         }
                     }
                 }
+                if let Some(Some(passkeys)) = passkeys() {
                 Passkeys {
-                    passkeys: status.passkeys.clone(),
+                    passkeys,
                     language,
                     onadded: move |_| {
                         changes += 1;
@@ -300,6 +303,7 @@ pub fn SettingsMfa() -> Element {
                     },
                     onrename: move |(id, name): (String, String)| open(Pending::Rename { id, name }),
                     onremove: move |(id, name): (String, String)| open(Pending::Remove { id, name }),
+                }
                 }
             },
         }
@@ -324,7 +328,7 @@ pub fn SettingsMfa() -> Element {
                         }
                         match what {
                             Pending::DisableTotp => rsx! {
-                                Field { id: "disable-code", label: t!("field-authenticator-code"), value: dialog_value,
+                                Field { id: "disable-code", label: t!("field-mfa-code"), value: dialog_value,
                                         autocomplete: "one-time-code", error: message(field_error) }
                             },
                             Pending::Rename { .. } => rsx! {

@@ -41,17 +41,14 @@ fn Prompt() -> Element {
     let mut busy = use_signal(|| false);
     let mut failure = use_signal(|| None::<&'static str>);
     // Which other ways this account has.
-    let factors =
-        use_resource(
-            move || async move { session.authorized_without_step_up(api::my_mfa).await.ok() },
-        );
-    let (has_code, has_passkey) = match &*factors.read() {
-        Some(Some(status)) => (
-            status.totp || status.recovery_codes_left > 0,
-            !status.passkeys.is_empty() && webauthn::supported(),
-        ),
-        _ => (false, false),
-    };
+    let factors = use_resource(move || async move {
+        let status = session.authorized_without_step_up(api::my_mfa).await;
+        let passkeys = session.authorized_without_step_up(api::my_passkeys).await;
+        let code = status.is_ok_and(|s| s.totp || s.recovery_codes_left > 0);
+        let passkey = passkeys.is_ok_and(|list| !list.is_empty()) && webauthn::supported();
+        (code, passkey)
+    });
+    let (has_code, has_passkey) = factors.read().unwrap_or((false, false));
 
     let rule = move || match way() {
         Way::Password => validation::required_password(&secret()),

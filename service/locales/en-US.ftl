@@ -39,3 +39,12 @@ sign-in-locked-intro = Someone tried to sign in to your account with wrong passw
 sign-in-locked-unlock = To unlock it, open this link:
 sign-in-locked-action = Unlock signing in
 sign-in-locked-expiry = The link works once, for { $hours } hours. Resetting your password unlocks signing in too, and is the safer choice if your password may be known to others.
+
+security-changed-subject = Your security settings changed
+security-totp-enabled = An authenticator app was set up as a second factor for your account on { $time } (UTC).
+security-totp-disabled = The authenticator app was removed from your account on { $time } (UTC).
+security-recovery-codes-regenerated = New recovery codes were made for your account on { $time } (UTC); the earlier ones no longer work.
+security-recovery-code-used = A recovery code was used to sign in to your account on { $time } (UTC). Each code works once.
+security-mfa-reset = An administrator removed every second factor of your account on { $time } (UTC), and your devices were signed out.
+security-changed-warning = If this was not you, reset your password now and review your security settings:
+security-changed-action = Review security settings

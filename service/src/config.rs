@@ -263,6 +263,18 @@ pub struct Config {
     /// seal for this one).
     #[arg(long, env = "AUDIT_SEAL_INTERVAL_SECONDS", default_value_t = 10)]
     pub audit_seal_interval_seconds: u32,
+
+    /// How recently a person must have proved themselves (signed in, passed
+    /// a second factor, or `reauthenticate`d) to change their password or
+    /// second factors, export or delete their data, or act as an admin.
+    #[arg(long, env = "STEP_UP_WINDOW_SECONDS", default_value_t = 600,
+          value_parser = clap::value_parser!(u32).range(30..=86_400))]
+    pub step_up_window_seconds: u32,
+
+    /// Admins must have a second factor: one without signs in only to set
+    /// one up. Defaults to on in production, off in development.
+    #[arg(long, env = "REQUIRE_ADMIN_MFA")]
+    pub require_admin_mfa: Option<bool>,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -349,6 +361,15 @@ impl Config {
             return Err(ConfigError::DevelopmentKeyOnNetwork(self.bind_addr));
         }
         Ok(self.bind_addr)
+    }
+
+    pub fn step_up_window(&self) -> Duration {
+        Duration::seconds(self.step_up_window_seconds.into())
+    }
+
+    pub fn admin_mfa_required(&self) -> bool {
+        self.require_admin_mfa
+            .unwrap_or(self.environment == Environment::Production)
     }
 
     pub fn playground_enabled(&self) -> bool {

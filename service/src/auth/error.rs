@@ -18,6 +18,27 @@ pub enum AuthError {
     },
     #[error("This {field} is already taken")]
     Conflict { field: &'static str },
+    /// The account is not as the request assumes: a second factor set up
+    /// already, or none to turn off.
+    #[error("{message}")]
+    WrongState {
+        field: &'static str,
+        message: &'static str,
+    },
+    /// This session signed in with a password only, and the account has a
+    /// second factor: it must pass it first.
+    #[error("Enter a code from your authenticator app, or use a passkey, to continue")]
+    MfaRequired,
+    /// An admin without a second factor where admins must have one.
+    #[error("Administrators must set up a second factor before anything else")]
+    MfaEnrollmentRequired,
+    /// This needs a recent sign-in, second factor or `reauthenticate`.
+    #[error("Confirm it is you to do this: enter your password or a code again")]
+    ReauthenticationRequired,
+    /// A wrong authenticator or recovery code, one used already, or a
+    /// passkey that did not prove itself.
+    #[error("This code is not valid, or it was used already")]
+    InvalidMfaCode,
     /// A link token that is not live: never issued, used, or voided by a
     /// newer link or a password change.
     #[error("{0}")]
@@ -59,7 +80,11 @@ impl AuthError {
             Self::Unauthenticated(_) => "UNAUTHENTICATED",
             Self::Forbidden(_) => "FORBIDDEN",
             Self::BadInput { .. } => "BAD_USER_INPUT",
-            Self::Conflict { .. } => "CONFLICT",
+            Self::Conflict { .. } | Self::WrongState { .. } => "CONFLICT",
+            Self::MfaRequired => "MFA_REQUIRED",
+            Self::MfaEnrollmentRequired => "MFA_ENROLLMENT_REQUIRED",
+            Self::ReauthenticationRequired => "REAUTHENTICATION_REQUIRED",
+            Self::InvalidMfaCode => "INVALID_MFA_CODE",
             Self::InvalidToken(_) => "INVALID_TOKEN",
             Self::TokenExpired(_) => "TOKEN_EXPIRED",
             Self::LastAdmin => "LAST_ADMIN",

@@ -5,6 +5,7 @@
 pub mod audit;
 mod error;
 mod export;
+pub mod mfa;
 pub mod password;
 pub mod sweeper;
 mod throttle;
@@ -15,16 +16,17 @@ use std::sync::Arc;
 use chrono::{DateTime, Duration, Utc};
 
 pub use error::AuthError;
+pub use mfa::{MfaStatus, Need, Proof, Standing, TotpEnrollment};
 use password::PasswordHasher;
 use throttle::{PasswordCheck, Throttle, Verdict};
 use tokens::TokenKeys;
 
 use crate::config::Config;
 use crate::domain::{
-    Actor, AuditEvent, AuditKind, ClientInfo, Clock, EXAMPLE_ADMIN_PASSWORD, Email, EventCursor,
-    EventFilter, LinkPurpose, NewAccount, NewEvent, NewLink, Page, Password, PasswordChange,
-    PasswordHash, ProfileUpdate, Role, SessionId, SessionInfo, SignIn, Subject, User, UserId,
-    UserSearch,
+    Aal, Actor, Assurance, AuditEvent, AuditKind, ClientInfo, Clock, EXAMPLE_ADMIN_PASSWORD, Email,
+    EventCursor, EventFilter, LinkPurpose, NewAccount, NewEvent, NewLink, Page, Password,
+    PasswordChange, PasswordHash, ProfileUpdate, Role, SessionId, SessionInfo, SignIn, Subject,
+    User, UserId, UserSearch,
 };
 use crate::mail::{Composer, Doorbell};
 use crate::storage::Database;
@@ -40,6 +42,8 @@ use crate::storage::users::{
 pub struct Authenticated {
     pub user: User,
     pub tokens: TokenPair,
+    /// What the session must do first, if anything (a second factor).
+    pub standing: Standing,
 }
 
 pub struct TokenPair {
@@ -47,11 +51,13 @@ pub struct TokenPair {
     pub refresh_token: String,
 }
 
-/// Who an access token speaks for: an active user, in a live session.
+/// Who an access token speaks for: an active user, in a live session, and
+/// how that session's owner proved themselves.
 #[derive(Clone, Debug)]
 pub struct Caller {
     pub user: User,
     pub session: SessionId,
+    pub assurance: Assurance,
 }
 
 /// What `seed-admin` found or did.
@@ -80,6 +86,10 @@ pub struct Auth {
     doorbell: Doorbell,
     reset_lifetime: Duration,
     verification_lifetime: Duration,
+    secrets: Arc<mfa::SecretBox>,
+    /// How recently a caller must have proved themselves for what needs it.
+    step_up_window: Duration,
+    require_admin_mfa: bool,
 }
 
 impl Auth {
@@ -108,6 +118,9 @@ impl Auth {
             doorbell,
             reset_lifetime: config.password_reset_ttl(),
             verification_lifetime: config.email_verification_ttl(),
+            secrets: Arc::new(mfa::SecretBox::new(secret.as_bytes())),
+            step_up_window: config.step_up_window(),
+            require_admin_mfa: config.admin_mfa_required(),
             db,
             clock,
         })
@@ -141,7 +154,7 @@ impl Auth {
         }
         let password_hash = self.passwords.hash(&account.password).await?;
         let user = new_user(&account, &password_hash, Role::User);
-        let pending = PendingSession::new(self.session_short, client)?;
+        let pending = PendingSession::new(self.session_short, Aal::One, client)?;
         let now = self.now();
         let token = tokens::new_link_token()?;
         let welcome = Welcome {
@@ -155,7 +168,7 @@ impl Auth {
             users::insert_with_session(&self.db, &user, &pending.row(), &welcome, &event, now)
                 .await?;
         self.doorbell.ring();
-        pending.signed_in(&self.keys, user, session, now)
+        self.signed_in(pending, user, session, now)
     }
 
     /// Signs in with a password. Every attempt that reaches the throttle is
@@ -239,7 +252,7 @@ impl Auth {
         } else {
             self.session_short
         };
-        let pending = PendingSession::new(lifetime, client)?;
+        let pending = PendingSession::new(lifetime, Aal::One, client)?;
         // Written whether or not it is sent: storage knows, in the same
         // transaction, whether this browser is new to the account.
         let new_device = self.mail.new_sign_in((&user).into(), client, now);
@@ -249,7 +262,32 @@ impl Auth {
         if signed_in.announced {
             self.doorbell.ring();
         }
-        pending.signed_in(&self.keys, user, signed_in.session, now)
+        self.signed_in(pending, user, signed_in.session, now)
+    }
+
+    /// The stored session's tokens, handed to its user.
+    fn signed_in(
+        &self,
+        pending: PendingSession<'_>,
+        user: User,
+        session: SessionId,
+        now: DateTime<Utc>,
+    ) -> Result<Authenticated, AuthError> {
+        let assurance = Assurance {
+            aal: pending.aal,
+            auth_time: now,
+        };
+        let access_token = self
+            .keys
+            .issue(user.id, session, user.role, assurance, now)?;
+        Ok(Authenticated {
+            standing: self.standing(&user, pending.aal),
+            user,
+            tokens: TokenPair {
+                access_token,
+                refresh_token: pending.refresh_token,
+            },
+        })
     }
 
     /// Replaces a hash that just verified but is outdated (plain bcrypt from
@@ -289,7 +327,7 @@ impl Auth {
 
         let now = self.now();
         let used_since = self.session_idle.map(|idle| now - idle);
-        let Some((session, user)) =
+        let Some((session, assurance, user)) =
             sessions::rotate(&self.db, &old_hash, &new_hash, now, used_since).await?
         else {
             self.handle_stale_refresh_token(&old_hash, client, now)
@@ -301,7 +339,9 @@ impl Auth {
             return Err(REFUSED);
         }
         Ok(TokenPair {
-            access_token: self.keys.issue(user.id, session, user.role, now)?,
+            access_token: self
+                .keys
+                .issue(user.id, session, user.role, assurance, now)?,
             refresh_token: new_token,
         })
     }
@@ -375,10 +415,11 @@ impl Auth {
         let claims = self.keys.verify(access_token)?;
         users::find_by_session(&self.db, claims.sub, claims.sid, self.now())
             .await?
-            .filter(|user| user.is_active)
-            .map(|user| Caller {
+            .filter(|(user, _)| user.is_active)
+            .map(|(user, assurance)| Caller {
                 user,
                 session: claims.sid,
+                assurance,
             })
             .ok_or(AuthError::Unauthenticated(
                 "Session has ended; sign in again",
@@ -439,6 +480,7 @@ impl Auth {
         change: PasswordChange,
         client: &ClientInfo,
     ) -> Result<(), AuthError> {
+        self.step_up(caller)?;
         check_new_password(&change.new, &caller.user)?;
         self.check_password(&caller.user, &change.current, client)
             .await?;
@@ -777,6 +819,7 @@ impl Auth {
         caller: &Caller,
         client: &ClientInfo,
     ) -> Result<serde_json::Value, AuthError> {
+        self.step_up(caller)?;
         let now = self.now();
         let event = NewEvent::new(AuditKind::DataExported, Some(client))
             .about(caller.user.id)
@@ -810,6 +853,7 @@ impl Auth {
         password: Password,
         client: &ClientInfo,
     ) -> Result<(), AuthError> {
+        self.step_up(caller)?;
         self.check_password(&caller.user, &password, client).await?;
         let event = NewEvent::new(AuditKind::AccountDeleted, Some(client))
             .about(caller.user.id)
@@ -817,27 +861,46 @@ impl Auth {
         account_change(users::delete(&self.db, caller.user.id, &event, self.now()).await?)
     }
 
-    /// Checks a signed-in person's password as the sign-in form would:
-    /// throttled per address and account, under the account's lock, and
-    /// counted towards it.
+    /// Checks a signed-in person's password as the sign-in form would (see
+    /// [`Auth::counted`]).
     async fn check_password(
         &self,
         user: &User,
         password: &Password,
         client: &ClientInfo,
     ) -> Result<(), AuthError> {
-        let (account, address) = (user.email.as_str(), client.ip_address());
-        self.throttle.sign_in(account, address, self.now()).await?;
-        let found = users::find_with_hash(&self.db, Lookup::Id(user.id)).await?;
-        // A stolen session must not be a way around the lock.
-        self.past_the_lock(account, found.as_ref().map(|(user, _)| user), address)
+        let verified = self
+            .counted(user, client, async {
+                let found = users::find_with_hash(&self.db, Lookup::Id(user.id)).await?;
+                let hash = found.as_ref().map(|(_, hash)| hash);
+                self.passwords.verify(password, hash).await
+            })
             .await?;
-        let hash = found.as_ref().map(|(_, hash)| hash);
-        if !self.passwords.verify(password, hash).await? {
+        if !verified {
             return Err(AuthError::InvalidCredentials);
         }
-        self.throttle.signed_in(account, address).await?;
         Ok(())
+    }
+
+    /// Runs `check` of something only a signed-in person should know (their
+    /// password, a code) as the sign-in form checks a password: throttled
+    /// per address and account, under the account's lock, and counted
+    /// towards it; a check that passes forgives the address its failures.
+    async fn counted<T: Passed>(
+        &self,
+        user: &User,
+        client: &ClientInfo,
+        check: impl Future<Output = Result<T, AuthError>>,
+    ) -> Result<T, AuthError> {
+        let (account, address) = (user.email.as_str(), client.ip_address());
+        self.throttle.sign_in(account, address, self.now()).await?;
+        // A stolen session must not be a way around the lock.
+        self.past_the_lock(account, Some(user), address).await?;
+        let checked = check.await?;
+        if checked.passed() {
+            self.throttle.signed_in(account, address).await?;
+        }
+        Ok(checked)
     }
 
     /// Deletes another account, as an admin (their own goes through
@@ -848,6 +911,7 @@ impl Auth {
         user_id: UserId,
         client: &ClientInfo,
     ) -> Result<(), AuthError> {
+        self.step_up(admin)?;
         not_yourself(
             admin,
             user_id,
@@ -865,6 +929,7 @@ impl Auth {
         role: Role,
         client: &ClientInfo,
     ) -> Result<User, AuthError> {
+        self.step_up(admin)?;
         not_yourself(admin, user_id, "You cannot change your own role")?;
         let event =
             admin_event(AuditKind::RoleChanged, admin, user_id, client).with("role", role.as_str());
@@ -880,6 +945,7 @@ impl Auth {
         user_id: UserId,
         client: &ClientInfo,
     ) -> Result<usize, AuthError> {
+        self.step_up(admin)?;
         if users::find_with_hash(&self.db, Lookup::Id(user_id))
             .await?
             .is_none()
@@ -899,6 +965,7 @@ impl Auth {
         active: bool,
         client: &ClientInfo,
     ) -> Result<User, AuthError> {
+        self.step_up(admin)?;
         if !active {
             not_yourself(admin, user_id, "You cannot deactivate your own account")?;
         }
@@ -1028,16 +1095,18 @@ struct PendingSession<'a> {
     refresh_token: String,
     hash: String,
     lifetime: Duration,
+    aal: Aal,
     client: &'a ClientInfo,
 }
 
 impl<'a> PendingSession<'a> {
-    fn new(lifetime: Duration, client: &'a ClientInfo) -> Result<Self, AuthError> {
+    fn new(lifetime: Duration, aal: Aal, client: &'a ClientInfo) -> Result<Self, AuthError> {
         let refresh_token = tokens::new_refresh_token()?;
         Ok(Self {
             hash: tokens::hash_token(&refresh_token),
             refresh_token,
             lifetime,
+            aal,
             client,
         })
     }
@@ -1047,24 +1116,24 @@ impl<'a> PendingSession<'a> {
             refresh_token_hash: &self.hash,
             client: self.client,
             lifetime: self.lifetime,
+            aal: self.aal,
         }
     }
+}
 
-    /// The stored session's tokens, handed to its user.
-    fn signed_in(
-        self,
-        keys: &TokenKeys,
-        user: User,
-        session: SessionId,
-        now: DateTime<Utc>,
-    ) -> Result<Authenticated, AuthError> {
-        let access_token = keys.issue(user.id, session, user.role, now)?;
-        Ok(Authenticated {
-            user,
-            tokens: TokenPair {
-                access_token,
-                refresh_token: self.refresh_token,
-            },
-        })
+/// Whether a check [`Auth::counted`] ran passed.
+trait Passed {
+    fn passed(&self) -> bool;
+}
+
+impl Passed for bool {
+    fn passed(&self) -> bool {
+        *self
+    }
+}
+
+impl<T> Passed for Option<T> {
+    fn passed(&self) -> bool {
+        self.is_some()
     }
 }

@@ -8,7 +8,7 @@ use sha2::{Digest, Sha256};
 use uuid::Uuid;
 
 use super::AuthError;
-use crate::domain::{Role, SessionId, UserId};
+use crate::domain::{Assurance, Role, SessionId, UserId};
 
 /// The `typ` claim of access tokens: no other kind of token we might sign
 /// later can stand in for one.
@@ -26,6 +26,12 @@ pub struct Claims {
     /// The session this token was issued for; it dies with the session.
     pub sid: SessionId,
     pub role: Role,
+    /// The session's assurance level (1: a password; 2: a second factor or
+    /// a passkey) and when its owner last proved themselves (OpenID
+    /// Connect's `auth_time`), for services that read the token; this one
+    /// reads both from the session.
+    pub aal: u8,
+    pub auth_time: i64,
     pub typ: String,
     pub iss: String,
     pub aud: String,
@@ -67,12 +73,15 @@ impl TokenKeys {
         user_id: UserId,
         session_id: SessionId,
         role: Role,
+        assurance: Assurance,
         now: DateTime<Utc>,
     ) -> Result<String, AuthError> {
         let claims = Claims {
             sub: user_id,
             sid: session_id,
             role,
+            aal: assurance.aal.level(),
+            auth_time: assurance.auth_time.timestamp(),
             typ: ACCESS_TYPE.to_owned(),
             iss: self.issuer.clone(),
             aud: self.issuer.clone(),
@@ -143,6 +152,13 @@ fn is_hex_of(token: &str, bytes: usize) -> bool {
 mod tests {
     use super::*;
 
+    fn fresh(now: DateTime<Utc>) -> Assurance {
+        Assurance {
+            aal: crate::domain::Aal::Two,
+            auth_time: now,
+        }
+    }
+
     fn keys() -> TokenKeys {
         TokenKeys::new(
             b"0123456789abcdef0123456789abcdef",
@@ -154,14 +170,16 @@ mod tests {
     #[test]
     fn issued_tokens_verify_with_their_claims() {
         let (user, session) = (UserId::new(), SessionId::new());
+        let now = Utc::now();
         let token = keys()
-            .issue(user, session, Role::Admin, Utc::now())
+            .issue(user, session, Role::Admin, fresh(now), now)
             .unwrap();
         let claims = keys().verify(&token).unwrap();
         assert_eq!(
-            (claims.sub, claims.sid, claims.role),
-            (user, session, Role::Admin)
+            (claims.sub, claims.sid, claims.role, claims.aal),
+            (user, session, Role::Admin, 2)
         );
+        assert_eq!(claims.auth_time, now.timestamp());
         assert_eq!(claims.exp - claims.iat, 15 * 60);
     }
 
@@ -174,7 +192,7 @@ mod tests {
             Duration::minutes(15),
         );
         let forged = other
-            .issue(UserId::new(), SessionId::new(), Role::User, now)
+            .issue(UserId::new(), SessionId::new(), Role::User, fresh(now), now)
             .unwrap();
         assert!(keys().verify(&forged).is_err());
 
@@ -182,6 +200,7 @@ mod tests {
             UserId::new(),
             SessionId::new(),
             Role::User,
+            fresh(now),
             now - Duration::hours(1),
         );
         assert!(keys().verify(&old.unwrap()).is_err());
@@ -192,7 +211,7 @@ mod tests {
             Duration::minutes(15),
         );
         let foreign = other_issuer
-            .issue(UserId::new(), SessionId::new(), Role::User, now)
+            .issue(UserId::new(), SessionId::new(), Role::User, fresh(now), now)
             .unwrap();
         assert!(keys().verify(&foreign).is_err());
 

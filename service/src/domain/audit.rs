@@ -31,6 +31,14 @@ super::text_enum! {
         AccountDeleted = "account_deleted",
         DataExported = "data_exported",
         AdminSeeded = "admin_seeded",
+        TotpEnabled = "totp_enabled",
+        TotpDisabled = "totp_disabled",
+        RecoveryCodesRegenerated = "recovery_codes_regenerated",
+        RecoveryCodeUsed = "recovery_code_used",
+        MfaVerified = "mfa_verified",
+        MfaFailed = "mfa_failed",
+        Reauthenticated = "reauthenticated",
+        MfaReset = "mfa_reset",
     }
 }
 

@@ -10,6 +10,7 @@ super::text_enum! {
         PasswordChanged = "password_changed",
         NewSignIn = "new_sign_in",
         SignInLocked = "sign_in_locked",
+        SecurityChanged = "security_changed",
     }
 }
 

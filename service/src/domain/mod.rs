@@ -9,6 +9,7 @@ mod account;
 mod audit;
 mod clock;
 mod mail;
+mod mfa;
 mod session;
 mod user;
 
@@ -22,6 +23,7 @@ pub use audit::{
 };
 pub use clock::Clock;
 pub use mail::{LinkPurpose, Mail, MailKind, NewLink};
+pub use mfa::{Aal, Assurance, MfaCode, RecoveryCode, TotpCode};
 pub use session::{ClientInfo, SessionId, SessionInfo};
 pub use user::{Locale, Page, ProfileUpdate, Role, User, UserId, UserSearch};
 

@@ -84,6 +84,9 @@ pub struct User {
     pub updated_at: DateTime<Utc>,
     /// The last password sign-in; `None` if none since this was recorded.
     pub last_sign_in_at: Option<DateTime<Utc>>,
+    /// The account has a second factor: signing in with the password alone
+    /// gives a session that must pass it first.
+    pub mfa_enabled: bool,
 }
 
 /// An admin's look through the accounts: those whose email or username

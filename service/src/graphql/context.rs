@@ -1,7 +1,7 @@
 use async_graphql::{Context, ResultExt};
 use tokio::sync::OnceCell;
 
-use crate::auth::{Auth, AuthError, Caller};
+use crate::auth::{Auth, AuthError, Caller, Need};
 use crate::domain::{ClientInfo, User};
 
 /// Per-request facts from HTTP, and the caller, looked up only by fields that
@@ -56,18 +56,29 @@ pub fn request<'a>(ctx: &Context<'a>) -> &'a RequestAuth {
     ctx.data_unchecked::<RequestAuth>()
 }
 
-/// The signed-in, active user and their session, or `UNAUTHENTICATED`.
+/// The signed-in, active user and their session, or `UNAUTHENTICATED`;
+/// `MFA_REQUIRED` (or, for an admin who must set one up,
+/// `MFA_ENROLLMENT_REQUIRED`) until the session has passed its second
+/// factor.
 pub async fn caller(ctx: &Context<'_>) -> async_graphql::Result<Caller> {
+    caller_for(ctx, Need::Full).await
+}
+
+/// The caller, for a field that needs only `need` (see [`Need`]).
+pub async fn caller_for(ctx: &Context<'_>, need: Need) -> async_graphql::Result<Caller> {
     let request = request(ctx);
     let lookup = || async { auth(ctx).authenticate(request.bearer_token()?).await };
-    match &request.caller {
+    let caller = match &request.caller {
         Some(cell) => cell.get_or_try_init(lookup).await.cloned(),
         None => lookup().await,
     }
-    .extend()
+    .extend()?;
+    auth(ctx).admit(&caller, need).extend()?;
+    Ok(caller)
 }
 
-/// The signed-in, active user, or `UNAUTHENTICATED`.
+/// The signed-in, active user, past any second factor, or the error
+/// [`caller`] gives.
 pub async fn current_user(ctx: &Context<'_>) -> async_graphql::Result<User> {
     Ok(caller(ctx).await?.user)
 }

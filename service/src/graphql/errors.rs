@@ -22,9 +22,9 @@ impl ErrorExtensions for AuthError {
         async_graphql::Error::new(self.to_string()).extend_with(|_, ext| {
             ext.set("code", self.code());
             match self {
-                AuthError::BadInput { field, .. } | AuthError::Conflict { field } => {
-                    ext.set("field", *field)
-                }
+                AuthError::BadInput { field, .. }
+                | AuthError::Conflict { field }
+                | AuthError::WrongState { field, .. } => ext.set("field", *field),
                 AuthError::RateLimited {
                     retry_after_seconds,
                 } => ext.set("retryAfter", *retry_after_seconds),

@@ -2,9 +2,10 @@
 //! limits do not see, checked on the parsed document before anything runs
 //! (the parse is kept for execution, so it is not done twice).
 //!
-//! - At most one field that checks or sets a password: each costs a bcrypt,
-//!   and a hundred aliased `login` fields in one request would otherwise cost
-//!   a hundred.
+//! - At most one field that checks or sets a password, or checks a second
+//!   factor's code: each password costs a bcrypt, and a hundred aliased
+//!   `login` fields in one request would otherwise cost a hundred; a hundred
+//!   aliased `verifyMfa` would be a hundred guesses in one round trip.
 //! - At most [`MAX_ALIASES`] aliases, as graphql-armor's max-aliases: our own
 //!   operations use none, and thousands of aliased fields are only a way to
 //!   multiply work.
@@ -14,13 +15,18 @@ use async_graphql::parser::types::{
 };
 use async_graphql::{Request, ServerError};
 
-/// The mutations that run bcrypt (any new one that does belongs here).
-const PASSWORD_FIELDS: [&str; 5] = [
+/// The mutations that run bcrypt or check a code (any new one that does
+/// belongs here).
+const PASSWORD_FIELDS: [&str; 9] = [
     "login",
     "register",
     "changePassword",
     "resetPassword",
     "deleteMyAccount",
+    "reauthenticate",
+    "verifyMfa",
+    "confirmTotp",
+    "disableTotp",
 ];
 pub const MAX_ALIASES: usize = 15;
 

@@ -7,6 +7,7 @@ mod errors;
 mod guard;
 mod limits;
 mod measure;
+mod mfa;
 mod mutation;
 mod query;
 mod subscription;
@@ -28,7 +29,7 @@ const MAX_DEPTH: usize = 16;
 const MAX_COMPLEXITY: usize = 1000;
 
 fn builder() -> SchemaBuilder<Query, Mutation, Subscription> {
-    Schema::build(Query, Mutation, Subscription)
+    Schema::build(Query, Mutation::default(), Subscription)
         .limit_depth(MAX_DEPTH)
         .limit_complexity(MAX_COMPLEXITY)
 }

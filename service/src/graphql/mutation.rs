@@ -1,18 +1,24 @@
-use async_graphql::{Context, Object, ResultExt};
+use async_graphql::{Context, MergedObject, Object, ResultExt};
 use uuid::Uuid;
 
 use super::context::{auth, caller, request};
 use super::guard::RoleGuard;
 use super::measure;
+use super::mfa::MfaMutation;
 use super::types::{
     AuthPayload, LoginInput, RegisterInput, RoleObject, TokenPair, UpdateProfileInput, UserObject,
 };
 use crate::domain::{Email, NewAccount, Password, PasswordChange, ProfileUpdate, Role, SignIn};
 
-pub struct Mutation;
+/// Every mutation: the account's here, second factors' in `mfa.rs`.
+#[derive(MergedObject, Default)]
+pub struct Mutation(AccountMutation, MfaMutation);
+
+#[derive(Default)]
+pub struct AccountMutation;
 
 #[Object]
-impl Mutation {
+impl AccountMutation {
     /// Creates an account and signs it in (a 24-hour session).
     async fn register(
         &self,

@@ -2,19 +2,29 @@ use async_graphql::connection::{Connection, Edge};
 use async_graphql::{Context, Object, ResultExt};
 use uuid::Uuid;
 
-use super::context::{auth, caller, current_user};
+use super::context::{auth, caller, caller_for};
 use super::guard::RoleGuard;
-use super::types::{AuditEventConnection, AuditFilter, SessionObject, UserObject};
-use crate::auth::AuthError;
+use super::types::{AuditEventConnection, AuditFilter, MfaStatusObject, SessionObject, UserObject};
+use crate::auth::{AuthError, Need};
 use crate::domain::{AuditEvent, EventCursor, InvalidInput, Page, Role, UserSearch};
 
 pub struct Query;
 
 #[Object]
 impl Query {
-    /// The signed-in user.
+    /// The signed-in user; also before the second factor (see
+    /// `mfaRequired`).
     async fn me(&self, ctx: &Context<'_>) -> async_graphql::Result<UserObject> {
-        Ok(current_user(ctx).await?.into())
+        let caller = caller_for(ctx, Need::SecondFactor).await?;
+        let standing = auth(ctx).standing(&caller.user, caller.assurance.aal);
+        Ok(UserObject::signed_in(caller.user, standing))
+    }
+
+    /// The caller's second factors; also before passing one, so that the
+    /// second-factor page knows what to offer.
+    async fn my_mfa(&self, ctx: &Context<'_>) -> async_graphql::Result<MfaStatusObject> {
+        let caller = caller_for(ctx, Need::SecondFactor).await?;
+        Ok(auth(ctx).mfa_status(&caller).await.extend()?.into())
     }
 
     /// The caller's signed-in devices, newest first; `current` marks the one

@@ -4,9 +4,9 @@ use async_graphql::{Context, ErrorExtensions, Subscription as SubscriptionObject
 use futures_util::Stream;
 use tokio::time::Instant;
 
-use super::context::{auth, caller};
+use super::context::{auth, caller_for};
 use super::types::SessionStatus;
-use crate::auth::AuthError;
+use crate::auth::{AuthError, Need};
 
 /// How often a client may ask to hear about its session: at least once an
 /// hour, at most every 10 seconds. Each check is one indexed query, and a
@@ -34,7 +34,8 @@ impl Subscription {
             let message = format!("everySeconds must be between {least} and {most}");
             return Err(AuthError::bad_input("everySeconds", message).extend());
         }
-        let caller = caller(ctx).await?;
+        // Before the second factor too: a signed-out tab must hear of it.
+        let caller = caller_for(ctx, Need::SecondFactor).await?;
         let (user, session) = (caller.user.id, caller.session);
         let auth = auth(ctx).clone();
         let period = Duration::from_secs(every_seconds.unsigned_abs().into());

@@ -110,6 +110,28 @@ pub struct UserObject {
     pub updated_at: DateTime<Utc>,
     /// The last password sign-in; null if none since this was recorded.
     pub last_sign_in_at: Option<DateTime<Utc>>,
+    /// The account has a second factor (an authenticator app): a password
+    /// sign-in must pass it too.
+    pub mfa_enabled: bool,
+    /// For the signed-in account (`me`, and the `user` of a sign-in): this
+    /// session signed in with a password and must pass the second factor
+    /// (`verifyMfa`) before anything but `me`, `myMfa` and `logout`. False
+    /// elsewhere.
+    pub mfa_required: bool,
+    /// For the signed-in account: an admin who must set up a second factor
+    /// before anything else (`REQUIRE_ADMIN_MFA`). False elsewhere.
+    pub mfa_enrollment_required: bool,
+}
+
+impl UserObject {
+    /// The signed-in account, with what its session must do first.
+    pub fn signed_in(user: domain::User, standing: auth::Standing) -> Self {
+        Self {
+            mfa_required: standing.mfa_required,
+            mfa_enrollment_required: standing.enrollment_required,
+            ..user.into()
+        }
+    }
 }
 
 impl From<domain::User> for UserObject {
@@ -128,6 +150,9 @@ impl From<domain::User> for UserObject {
             created_at: u.created_at,
             updated_at: u.updated_at,
             last_sign_in_at: u.last_sign_in_at,
+            mfa_enabled: u.mfa_enabled,
+            mfa_required: false,
+            mfa_enrollment_required: false,
         }
     }
 }
@@ -151,7 +176,7 @@ pub struct TokenPair {
 impl From<auth::Authenticated> for AuthPayload {
     fn from(a: auth::Authenticated) -> Self {
         Self {
-            user: a.user.into(),
+            user: UserObject::signed_in(a.user, a.standing),
             access_token: a.tokens.access_token,
             refresh_token: a.tokens.refresh_token,
         }
@@ -232,6 +257,14 @@ pub enum AuditKindObject {
     AccountDeleted,
     DataExported,
     AdminSeeded,
+    TotpEnabled,
+    TotpDisabled,
+    RecoveryCodesRegenerated,
+    RecoveryCodeUsed,
+    MfaVerified,
+    MfaFailed,
+    Reauthenticated,
+    MfaReset,
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Enum)]
@@ -365,3 +398,42 @@ pub type AuditEventConnection = async_graphql::connection::Connection<
     async_graphql::connection::DefaultEdgeName,
     async_graphql::connection::EnableNodesField,
 >;
+
+/// The caller's second factors.
+#[derive(SimpleObject)]
+#[graphql(name = "MfaStatus")]
+pub struct MfaStatusObject {
+    /// An authenticator app is set up (and confirmed).
+    pub totp: bool,
+    /// Unused recovery codes.
+    pub recovery_codes_left: i64,
+}
+
+impl From<auth::MfaStatus> for MfaStatusObject {
+    fn from(status: auth::MfaStatus) -> Self {
+        Self {
+            totp: status.totp,
+            recovery_codes_left: status.recovery_codes_left,
+        }
+    }
+}
+
+/// A new authenticator app's secret: shown once, for the person to scan
+/// (the client draws `otpauthUri` as a QR code) or type.
+#[derive(SimpleObject)]
+#[graphql(name = "TotpEnrollment")]
+pub struct TotpEnrollmentObject {
+    /// Base32, for typing into the app.
+    pub secret: String,
+    /// `otpauth://totp/...`: SHA-1, 6 digits, 30 seconds.
+    pub otpauth_uri: String,
+}
+
+impl From<auth::TotpEnrollment> for TotpEnrollmentObject {
+    fn from(enrollment: auth::TotpEnrollment) -> Self {
+        Self {
+            secret: enrollment.secret_base32,
+            otpauth_uri: enrollment.otpauth_uri,
+        }
+    }
+}

@@ -95,6 +95,18 @@ impl Composer {
         letter.finish()
     }
 
+    /// "Your security settings changed": a second factor added or removed,
+    /// a recovery code used, new recovery codes. `change` is the key of the
+    /// sentence that says which.
+    pub fn security_changed(&self, to: Recipient<'_>, change: &str, at: DateTime<Utc>) -> Mail {
+        let link = format!("{}/settings/security", self.public_url);
+        let mut letter = self.letter(to, MailKind::SecurityChanged, "security-changed-subject");
+        letter.say(change, &[("time", time(at).into())]);
+        letter.say("security-changed-warning", &[]);
+        letter.button("security-changed-action", link);
+        letter.finish()
+    }
+
     fn letter<'a>(&'a self, to: Recipient<'a>, kind: MailKind, subject: &str) -> Letter<'a> {
         let bundle = match to.locale {
             Locale::En => &self.en,

@@ -9,6 +9,7 @@ pub mod audit;
 mod database;
 mod error;
 pub mod links;
+pub mod mfa;
 pub mod outbox;
 pub mod passes;
 pub mod sessions;

@@ -9,7 +9,9 @@ use sha2::{Digest, Sha256};
 
 use super::users::UserRow;
 use super::{Database, StorageError, audit, outbox};
-use crate::domain::{ClientInfo, Mail, NewEvent, SessionId, SessionInfo, User, UserId};
+use crate::domain::{
+    Aal, Assurance, ClientInfo, Mail, NewEvent, SessionId, SessionInfo, User, UserId,
+};
 use crate::{with_pool, with_writer};
 
 pub struct NewSession<'a> {
@@ -17,6 +19,8 @@ pub struct NewSession<'a> {
     pub client: &'a ClientInfo,
     /// Fixed at creation: rotating the refresh token does not extend it.
     pub lifetime: Duration,
+    /// How its owner signed in (a password: 1; a passkey: 2), just now.
+    pub aal: Aal,
 }
 
 /// The insert, not yet run, so it can run on a pool or in a transaction.
@@ -24,8 +28,8 @@ pub struct NewSession<'a> {
 macro_rules! insert_query {
     ($user_id:expr, $session:expr, $at:expr) => {
         sqlx::query_scalar::<_, uuid::Uuid>(
-            "INSERT INTO sessions (id, user_id, refresh_token_hash, device_info, ip_address, expires_at, created_at)
-             VALUES ($1, $2, $3, $4, $5, $6, $7)
+            "INSERT INTO sessions (id, user_id, refresh_token_hash, device_info, ip_address, expires_at, created_at, auth_time, aal)
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $7, $8)
              RETURNING id",
         )
         .bind($crate::domain::SessionId::new().as_uuid())
@@ -35,6 +39,7 @@ macro_rules! insert_query {
         .bind($session.client.ip_address())
         .bind($at + $session.lifetime)
         .bind($at)
+        .bind(i16::from($session.aal.level()))
     };
 }
 pub(super) use insert_query;
@@ -140,12 +145,25 @@ pub async fn sign_in(
 #[derive(sqlx::FromRow)]
 struct Rotated {
     session_id: Uuid,
+    aal: i16,
+    auth_time: DateTime<Utc>,
     #[sqlx(flatten)]
     user: UserRow,
 }
 
+impl Rotated {
+    fn into_parts(self) -> (SessionId, Assurance, User) {
+        let assurance = Assurance {
+            aal: Aal::from_level(self.aal.into()),
+            auth_time: self.auth_time,
+        };
+        (self.session_id.into(), assurance, self.user.into())
+    }
+}
+
 /// Swaps the live refresh token of an unexpired session, files the old one
-/// among the session's retired tokens, and returns the session and its user:
+/// among the session's retired tokens, and returns the session, how its
+/// owner proved themselves, and its user:
 /// all or nothing. With `used_since`, a session last used (created or
 /// refreshed) before it is idle and is not refreshed either.
 ///
@@ -161,7 +179,7 @@ pub async fn rotate(
     new_hash: &str,
     now: DateTime<Utc>,
     used_since: Option<DateTime<Utc>>,
-) -> Result<Option<(SessionId, User)>, StorageError> {
+) -> Result<Option<(SessionId, Assurance, User)>, StorageError> {
     let rotated = match db {
         Database::Postgres(pool) => {
             sqlx::query_as::<_, Rotated>(
@@ -170,12 +188,12 @@ pub async fn rotate(
                      SET refresh_token_hash = $2, previous_token_hash = $1, rotated_at = $3
                      WHERE refresh_token_hash = $1 AND expires_at > $3
                        AND ($4 IS NULL OR COALESCE(rotated_at, created_at) > $4)
-                     RETURNING id, user_id
+                     RETURNING id, user_id, aal, auth_time
                  ), retired AS (
                      INSERT INTO retired_refresh_tokens (token_hash, session_id, retired_at)
                      SELECT $1, id, $3 FROM rotated
                  )
-                 SELECT rotated.id AS session_id, users.*
+                 SELECT rotated.id AS session_id, rotated.aal, rotated.auth_time, users.*
                  FROM rotated JOIN users ON users.id = rotated.user_id",
             )
             .bind(old_hash)
@@ -213,7 +231,9 @@ pub async fn rotate(
             .execute(&mut *tx)
             .await?;
             let rotated = sqlx::query_as::<_, Rotated>(
-                "SELECT $1 AS session_id, users.* FROM users WHERE users.id = $2",
+                "SELECT sessions.id AS session_id, sessions.aal, sessions.auth_time, users.*
+                 FROM sessions JOIN users ON users.id = sessions.user_id
+                 WHERE sessions.id = $1 AND users.id = $2",
             )
             .bind(session_id)
             .bind(user_id)
@@ -223,7 +243,7 @@ pub async fn rotate(
             Some(rotated)
         }
     };
-    Ok(rotated.map(|r| (r.session_id.into(), r.user.into())))
+    Ok(rotated.map(Rotated::into_parts))
 }
 
 /// A refresh token some live session rotated away.
@@ -281,6 +301,54 @@ pub async fn end_by_hash(
             .await?;
         tx.commit().await?;
         Ok(Some(id.into()))
+    })
+}
+
+/// Raises a live session to `aal`, notes that its owner proved themselves
+/// `now`, swaps its refresh token for `new_hash` (the old one filed as
+/// retired, as a refresh would) and records `event` with it: all or
+/// nothing. False when the session has ended.
+pub async fn elevate(
+    db: &Database,
+    id: SessionId,
+    aal: Aal,
+    new_hash: &str,
+    event: &NewEvent<'_>,
+    now: DateTime<Utc>,
+) -> Result<bool, StorageError> {
+    with_writer!(db, |pool| {
+        let mut tx = pool.begin().await?;
+        // SET reads the row as it was: the previous hash is the live one.
+        let old_hash: Option<String> = sqlx::query_scalar(
+            "UPDATE sessions
+             SET aal = $2, auth_time = $3, refresh_token_hash = $4,
+                 previous_token_hash = refresh_token_hash, rotated_at = $3
+             WHERE id = $1 AND expires_at > $3
+             RETURNING previous_token_hash",
+        )
+        .bind(id.as_uuid())
+        .bind(i16::from(aal.level()))
+        .bind(now)
+        .bind(new_hash)
+        .fetch_optional(&mut *tx)
+        .await?;
+        let Some(old_hash) = old_hash else {
+            return Ok(false);
+        };
+        sqlx::query(
+            "INSERT INTO retired_refresh_tokens (token_hash, session_id, retired_at)
+             VALUES ($1, $2, $3)",
+        )
+        .bind(old_hash)
+        .bind(id.as_uuid())
+        .bind(now)
+        .execute(&mut *tx)
+        .await?;
+        audit::insert_query!(event, Some(id), now)
+            .execute(&mut *tx)
+            .await?;
+        tx.commit().await?;
+        Ok(true)
     })
 }
 
@@ -359,7 +427,7 @@ pub async fn delete_for_user(
         let ended = delete_for_user_query!(user_id, keep)
             .fetch_all(&mut *tx)
             .await?;
-        let live = ended.iter().filter(|expires_at| **expires_at > now).count();
+        let live = live(&ended, now);
         let event = event.clone().with("sessions", live);
         audit::insert_query!(&event, None, now)
             .execute(&mut *tx)
@@ -367,6 +435,14 @@ pub async fn delete_for_user(
         tx.commit().await?;
         Ok(live)
     })
+}
+
+/// How many of these ended sessions (by their expiries) were still live.
+pub(super) fn live(expiries: &[DateTime<Utc>], now: DateTime<Utc>) -> usize {
+    expiries
+        .iter()
+        .filter(|expires_at| **expires_at > now)
+        .count()
 }
 
 #[derive(sqlx::FromRow)]

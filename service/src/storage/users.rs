@@ -8,8 +8,8 @@ use super::passes::{self, NewPass};
 use super::sessions::{self, NewSession};
 use super::{Database, StorageError, audit, links, outbox};
 use crate::domain::{
-    Email, FullName, LinkPurpose, Locale, Mail, NewEvent, NewLink, Page, PasswordHash,
-    ProfileUpdate, Role, SessionId, User, UserId, UserSearch, Username,
+    Aal, Assurance, Email, FullName, LinkPurpose, Locale, Mail, NewEvent, NewLink, Page,
+    PasswordHash, ProfileUpdate, Role, SessionId, User, UserId, UserSearch, Username,
 };
 use crate::{with_pool, with_writer};
 
@@ -45,6 +45,7 @@ pub(super) struct UserRow {
     created_at: DateTime<Utc>,
     updated_at: DateTime<Utc>,
     last_sign_in_at: Option<DateTime<Utc>>,
+    mfa_enabled: bool,
 }
 
 impl UserRow {
@@ -65,6 +66,7 @@ impl UserRow {
             created_at: self.created_at,
             updated_at: self.updated_at,
             last_sign_in_at: self.last_sign_in_at,
+            mfa_enabled: self.mfa_enabled,
         };
         (user, hash)
     }
@@ -245,10 +247,10 @@ pub async fn find_by_session(
     user_id: UserId,
     session_id: SessionId,
     now: DateTime<Utc>,
-) -> Result<Option<User>, StorageError> {
+) -> Result<Option<(User, Assurance)>, StorageError> {
     let row = with_pool!(db, |pool| {
-        sqlx::query_as::<_, UserRow>(
-            "SELECT users.* FROM users
+        sqlx::query_as::<_, SessionUserRow>(
+            "SELECT sessions.aal, sessions.auth_time, users.* FROM users
              JOIN sessions ON sessions.user_id = users.id
              WHERE users.id = $1 AND sessions.id = $2 AND sessions.expires_at > $3",
         )
@@ -258,7 +260,22 @@ pub async fn find_by_session(
         .fetch_optional(pool)
         .await
     })?;
-    Ok(row.map(User::from))
+    Ok(row.map(|row| {
+        let assurance = Assurance {
+            aal: Aal::from_level(row.aal.into()),
+            auth_time: row.auth_time,
+        };
+        (row.user.into(), assurance)
+    }))
+}
+
+/// A user and how the session it was found by was signed in.
+#[derive(sqlx::FromRow)]
+struct SessionUserRow {
+    aal: i16,
+    auth_time: DateTime<Utc>,
+    #[sqlx(flatten)]
+    user: UserRow,
 }
 
 /// A new password and what goes with it.

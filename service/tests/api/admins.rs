@@ -3,7 +3,7 @@
 
 use serde_json::{Value, json};
 use service::auth::{AuthError, Caller, SeedOutcome};
-use service::domain::{ClientInfo, NewAccount, SessionId, User};
+use service::domain::{Aal, Assurance, ClientInfo, NewAccount, SessionId, User};
 
 use crate::helpers::{Engine, PASSWORD, TestApp, assert_no_errors, error_code};
 
@@ -36,6 +36,10 @@ fn caller(user: &User) -> Caller {
     Caller {
         user: user.clone(),
         session: SessionId::new(),
+        assurance: Assurance {
+            aal: Aal::Two,
+            auth_time: chrono::Utc::now(),
+        },
     }
 }
 

@@ -154,6 +154,7 @@ async fn me_refuses_every_bad_token(engine: Engine) {
     let now = Utc::now().timestamp();
     let claims = |exp: i64| {
         json!({ "sub": id, "sid": session, "role": "admin", "typ": "access",
+                "aal": 1, "auth_time": now,
                 "iss": "auth-service", "aud": "auth-service",
                 "iat": now, "exp": exp, "jti": Uuid::new_v4() })
     };

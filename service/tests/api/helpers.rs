@@ -112,6 +112,8 @@ pub fn test_config() -> Config {
         audit_retention_days: 2192,
         // No test runs the sealer's loop either (`seal`).
         audit_seal_interval_seconds: 10,
+        step_up_window_seconds: 600,
+        require_admin_mfa: None,
     }
 }
 

@@ -19,6 +19,7 @@ mod http_surface;
 mod load;
 mod mail;
 mod metrics;
+mod mfa;
 mod passwords;
 mod profile;
 mod sessions;

@@ -82,6 +82,7 @@ async fn migrations_create_the_specified_columns(engine: Engine) {
             ("signin_locked_at", true),
             ("audit_id", false),
             ("last_sign_in_at", true),
+            ("mfa_enabled", false),
         ])
     );
     assert_eq!(
@@ -95,6 +96,27 @@ async fn migrations_create_the_specified_columns(engine: Engine) {
             ("device_info", true),
             ("ip_address", true),
             ("expires_at", false),
+            ("created_at", false),
+            ("aal", false),
+            ("auth_time", false),
+        ])
+    );
+    assert_eq!(
+        columns(&app.db, "totp_factors").await,
+        expect(&[
+            ("user_id", false),
+            ("sealed_secret", false),
+            ("confirmed_at", true),
+            ("last_used_step", true),
+            ("created_at", false),
+        ])
+    );
+    assert_eq!(
+        columns(&app.db, "recovery_codes").await,
+        expect(&[
+            ("user_id", false),
+            ("code_hash", false),
+            ("used_at", true),
             ("created_at", false),
         ])
     );
@@ -190,12 +212,15 @@ async fn migrations_create_the_specified_columns(engine: Engine) {
             "ix_login_throttle_window_start",
             "ix_mail_outbox_due",
             "ix_mail_outbox_finished",
+            "ix_passkeys_credential_id",
+            "ix_passkeys_user_id",
             "ix_retired_refresh_tokens_session_id",
             "ix_sessions_refresh_token_hash",
             "ix_sessions_user_id",
             "ix_users_audit_id",
             "ix_users_email",
             "ix_users_username",
+            "ix_webauthn_challenges_expires_at",
         ]
     );
 }
@@ -349,7 +374,7 @@ async fn migrate_is_idempotent(engine: Engine) {
 
 async fn a_user_and_its_first_session_are_stored_together(engine: Engine) {
     use service::domain::{
-        ClientInfo, Email, LinkPurpose, Locale, Mail, MailKind, NewLink, PasswordHash, Role,
+        Aal, ClientInfo, Email, LinkPurpose, Locale, Mail, MailKind, NewLink, PasswordHash, Role,
         Username,
     };
     use service::storage::{sessions::NewSession, users};
@@ -372,6 +397,7 @@ async fn a_user_and_its_first_session_are_stored_together(engine: Engine) {
         refresh_token_hash: hash,
         client: &client,
         lifetime: chrono::Duration::hours(1),
+        aal: Aal::One,
     };
     let now = app.clock.now();
     let mail = Mail {
