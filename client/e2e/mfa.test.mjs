@@ -207,7 +207,7 @@ test('TOTP: set up in Settings, then sign in with password and code, and with a 
   await page.getByRole('menuitem', { name: 'Settings' }).click();
   await page.getByRole('link', { name: 'Two-factor' }).click();
   await page.waitForURL(/\/settings\/two-factor$/);
-  await page.getByText('No passkey yet.').waitFor();
+  await page.locator('#totp-state').waitFor();
   await shot(page, 'settings-mfa-off-en', { fullPage: true });
   const { secret, codes } = await enableTotp(page, { screenshotsAs: 'en' });
   for (const code of codes) assert.match(code, /^[a-z0-9]{4}(-[a-z0-9]{4}){3}$/i, code);
@@ -250,7 +250,9 @@ test('TOTP: set up in Settings, then sign in with password and code, and with a 
   await page.getByText('Enter the 6 digits from your authenticator app, or a recovery code').waitFor();
   await page.fill('#mfa-code', await freshCode(secret));
   await page.getByRole('button', { name: 'Continue' }).click();
-  await page.locator('#welcome').waitFor();
+  // Back to the page that sent it here.
+  await page.waitForURL(/\/settings\/profile$/);
+  await page.locator('#profile-email').waitFor();
   // The verified pair replaced the password's.
   const full = await storedTokens(page);
   assert.notEqual(full.access_token, partial.access_token);
@@ -286,7 +288,7 @@ test('TOTP: set up in Settings, then sign in with password and code, and with a 
   await ru.getByRole('button', { name: 'Продолжить' }).click();
   await ru.locator('#welcome').waitFor();
   await ru.goto(`${stack.base}/settings/two-factor`);
-  await recoveryLeft(ru, 'Осталось 8 резервных кодов');
+  await recoveryLeft(ru, 'Осталось 9 резервных кодов');
   await shot(ru, 'settings-mfa-on-ru-dark', { fullPage: true });
   await ru.getByRole('button', { name: 'Выключить' }).click();
   const dialog = ru.getByRole('alertdialog');
