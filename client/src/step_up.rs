@@ -118,14 +118,15 @@ fn Prompt() -> Element {
                         autocomplete: "one-time-code", hint: t!("hint-mfa-code"),
                         error: message(field_error()) }
             }
-            div { class: "flex flex-wrap gap-x-4 gap-y-2 text-sm",
-                if has_code && way() == Way::Password {
-                    button { r#type: "button", class: "font-medium text-primary hover:underline",
-                        onclick: move |_| switch(Way::Code), {t!("step-up-use-code")} }
-                }
-                if way() == Way::Code {
-                    button { r#type: "button", class: "font-medium text-primary hover:underline",
-                        onclick: move |_| switch(Way::Password), {t!("step-up-use-password")} }
+            if has_code || way() == Way::Code {
+                div { class: "flex flex-wrap gap-x-4 gap-y-2 text-sm",
+                    if way() == Way::Password {
+                        button { r#type: "button", class: "font-medium text-primary hover:underline",
+                            onclick: move |_| switch(Way::Code), {t!("step-up-use-code")} }
+                    } else {
+                        button { r#type: "button", class: "font-medium text-primary hover:underline",
+                            onclick: move |_| switch(Way::Password), {t!("step-up-use-password")} }
+                    }
                 }
             }
             if has_passkey {
