@@ -8,4 +8,6 @@ fn main() {
     println!("cargo:rerun-if-changed=graphql/mail_links.graphql");
     println!("cargo:rerun-if-changed=graphql/admin.graphql");
     println!("cargo:rerun-if-changed=graphql/privacy.graphql");
+    println!("cargo:rerun-if-changed=graphql/mfa.graphql");
+    println!("cargo:rerun-if-changed=graphql/passkeys.graphql");
 }

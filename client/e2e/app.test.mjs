@@ -33,7 +33,7 @@ before(async () => {
   stack = await startStack({
     serviceBin,
     // A lock within reach of one test; no other test guesses that often.
-    serviceEnv: { ACCESS_TOKEN_EXPIRE_MINUTES: '0', LOGIN_LOCK_AFTER_ATTEMPTS: '10' },
+    serviceEnv: { ACCESS_TOKEN_EXPIRE_MINUTES: '0', LOGIN_LOCK_AFTER_ATTEMPTS: '10', REQUIRE_ADMIN_MFA: 'false' },
   });
   // The admin, created the way the README says: `just seed-admin`.
   execFileSync('just', ['seed-admin'], {
@@ -133,7 +133,7 @@ async function signIn(page, email, { rememberMe = false, secret = password, subm
   await page.fill('#email', email);
   await page.fill('#password', secret);
   if (rememberMe) await page.check('#remember-me');
-  await page.getByRole('button', { name: submit }).click();
+  await page.getByRole('button', { name: submit, exact: true }).click();
 }
 
 /// The GraphQL operation a request carries, if any.
@@ -147,7 +147,7 @@ test('a visitor is sent to sign in, registers, and keeps session, language and t
 
   await page.goto(`${stack.base}/`);
   await page.waitForURL(/\/login/);
-  await page.getByRole('button', { name: 'Sign in' }).waitFor();
+  await page.getByRole('button', { name: 'Sign in', exact: true }).waitFor();
   await page.screenshot({ path: join(screenshots, 'login-en-light.png') });
   await page.getByRole('link', { name: 'Create one' }).click();
   await page.waitForURL(/\/register$/);
@@ -954,7 +954,7 @@ test('the admin console: find an account by prefix, deactivate it (its open brow
   await row.waitFor();
   assert.deepEqual(searched, [account.prefix.slice(0, 12)]);
   assert.equal(await rows.count(), 1);
-  assert.match(plain(await row.innerText()), /User\s+Active\s+No\s+just now\s+just now/);
+  assert.match(plain(await row.innerText()), /User\s+Active\s+No\s+Off\s+just now\s+just now/);
   await page.screenshot({ path: join(screenshots, 'admin-users-en.png'), fullPage: true });
 
   const act = async (item, confirm, shot) => {

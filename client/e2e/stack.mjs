@@ -188,8 +188,12 @@ export async function startStack({ serviceBin, serviceEnv = {} }) {
   try {
     mail = await startMailSink();
     // Known before the replicas start: the links in their mail lead there.
+    // `localhost`, not 127.0.0.1: WebAuthn takes a domain for the passkeys'
+    // relying party, and the service derives it from PUBLIC_URL. nginx
+    // still listens on 127.0.0.1, which is what localhost is here; it passes
+    // the Host on, which the WebSocket's Origin check compares.
     const proxyPort = await freePort();
-    const base = `http://127.0.0.1:${proxyPort}`;
+    const base = `http://localhost:${proxyPort}`;
     // The replicas share the database and the signing key, nothing else.
     const env = {
       ...process.env,

@@ -83,7 +83,7 @@ error-link-expired = This link has expired
 error-sign-in-locked = Signing in with your password is locked after many failed attempts. We emailed you a link to unlock it; resetting your password unlocks it too.
 
 settings-title = Settings
-settings-subtitle = Your profile, password, devices, activity and data.
+settings-subtitle = Your profile, password, devices, second factors, activity and data.
 settings-tabs = Settings sections
 settings-profile = Profile
 settings-security = Security
@@ -302,4 +302,111 @@ audit-kind-role-changed = Role changed
 audit-kind-account-deleted = Account deleted
 audit-kind-data-exported = Data downloaded
 audit-kind-admin-seeded = First administrator created
+audit-kind-totp-enabled = Authenticator app turned on
+audit-kind-totp-disabled = Authenticator app turned off
+audit-kind-recovery-codes-regenerated = New recovery codes made
+audit-kind-recovery-code-used = Recovery code used
+audit-kind-mfa-verified = Second factor passed
+audit-kind-mfa-failed = Second factor failed
+audit-kind-reauthenticated = Identity confirmed again
+audit-kind-mfa-reset = Second factors reset
 audit-kind-other = Other event
+
+settings-mfa = Two-factor
+error-mfa-required = Confirm this sign-in with your second factor first
+error-mfa-enrollment-required = Administrators must set up a second factor before doing anything else
+error-reauthentication-required = This needs you to confirm it is you. Try again and confirm when asked
+error-invalid-mfa-code = That code is wrong, or was already used. Try the current one
+error-passkey-cancelled = The passkey was not used. Try again when you are ready
+error-passkey-duplicate = This device already holds a passkey for your account
+error-passkey-unsupported = This browser cannot use passkeys
+error-passkey-failed = The browser could not use the passkey. Try again
+error-code-required = Enter the code
+error-authenticator-code = Enter the 6 digits your authenticator app shows
+error-second-factor-code = Enter the 6 digits from your authenticator app, or a recovery code like abcd-efgh-jkmn-pqrs
+error-authenticator-code-wrong = That code is wrong. Check the app's clock and enter the code it shows now
+error-totp-already-on = The authenticator app is already on
+error-passkey-name-required = Give the passkey a name
+error-passkey-name-long = Use at most 100 characters, on one line
+error-copy-failed = The browser refused to copy. Select the codes and copy them by hand
+
+login-passkey = Sign in with a passkey
+sign-in-or = or
+verify-mfa-title = Confirm it is you
+verify-mfa-subtitle = Your password was right. Now the code from your authenticator app for { $email }, a recovery code, or a passkey.
+field-mfa-code = Authenticator or recovery code
+hint-mfa-code = 6 digits from the app, or one of your recovery codes
+verify-mfa-submit = Continue
+verify-mfa-busy = Checking…
+mfa-use-passkey = Use a passkey
+verify-mfa-other = Not you, or no second factor at hand?
+verify-mfa-sign-out = Sign out
+
+step-up-title = Confirm it is you
+step-up-body = This action needs a recent sign-in. Confirm it is you to go on.
+step-up-confirm = Confirm
+step-up-use-code = Use an authenticator or recovery code
+step-up-use-password = Use your password
+
+mfa-enrollment-notice = Administrators must protect their account with a second factor. Set up an authenticator app or add a passkey to go on.
+mfa-loading = Loading your second factors…
+mfa-on = On
+mfa-off = Off
+totp-title = Authenticator app
+totp-hint = A 6-digit code from an app on your phone, asked for after your password.
+totp-set-up = Set up
+totp-qr-label = QR code for your authenticator app
+totp-step-scan = Scan the QR code with your authenticator app.
+totp-step-manual = Or enter this key in it by hand:
+totp-step-code = Enter the 6-digit code the app shows.
+field-authenticator-code = Code from the app
+totp-turn-on = Turn on
+totp-off = Turn off
+totp-off-title = Turn off the authenticator app?
+totp-off-body = Enter a current code from the app, or a recovery code. Signing in will no longer ask for one, and your other devices are signed out.
+toast-totp-off = The authenticator app was turned off
+
+recovery-title = Recovery codes
+recovery-left = { $count ->
+    [0] No recovery code left. Make new ones.
+    [one] { $count } recovery code left
+   *[other] { $count } recovery codes left
+}
+recovery-regenerate = Make new codes
+recovery-regenerate-title = Make new recovery codes?
+recovery-regenerate-body = Your current recovery codes will stop working at once.
+toast-recovery-codes-made = New recovery codes were made
+recovery-new-title = Save your recovery codes
+recovery-new-hint = Each code signs you in once if you lose your phone. They are shown only now: keep them somewhere safe.
+recovery-file-intro = Vitals recovery codes. Each works once.
+recovery-copy = Copy
+recovery-download = Download
+recovery-saved = I have saved them
+toast-recovery-copied = The codes were copied
+
+passkeys-title = Passkeys
+passkeys-hint = Sign in with your fingerprint, face or screen lock instead of a password and code.
+passkeys-none = No passkey yet.
+field-passkey-name = Passkey name
+hint-passkey-name = To tell it apart, like "Work laptop"
+passkey-add = Add a passkey
+toast-passkey-added = The passkey was added
+passkey-added = Added { $when }
+passkey-used = last used { $when }
+passkey-never-used = never used
+passkey-rename = Rename
+passkey-rename-title = Rename this passkey?
+passkey-rename-body = A new name for { $name }.
+passkey-rename-save = Save
+toast-passkey-renamed = The passkey was renamed
+passkey-remove = Remove
+passkey-remove-title = Remove this passkey?
+passkey-remove-body = { $name } will no longer sign you in.
+toast-passkey-removed = The passkey was removed
+
+admin-col-mfa = 2FA
+admin-mfa-on = On
+admin-mfa-off = Off
+admin-reset-mfa = Reset second factors
+admin-reset-mfa-title = Reset this account's second factors?
+admin-reset-mfa-body = { $email } loses its authenticator app, recovery codes and passkeys, and is signed out everywhere. Do this only once you are sure it is them asking.

@@ -83,7 +83,7 @@ error-link-expired = Срок действия ссылки истёк
 error-sign-in-locked = Вход по паролю заблокирован после многих неудачных попыток. Мы отправили вам письмо со ссылкой для разблокировки; сброс пароля тоже снимает блокировку.
 
 settings-title = Настройки
-settings-subtitle = Ваш профиль, пароль, устройства, активность и данные.
+settings-subtitle = Ваш профиль, пароль, устройства, второй фактор, активность и данные.
 settings-tabs = Разделы настроек
 settings-profile = Профиль
 settings-security = Безопасность
@@ -307,4 +307,113 @@ audit-kind-role-changed = Роль изменена
 audit-kind-account-deleted = Аккаунт удалён
 audit-kind-data-exported = Данные скачаны
 audit-kind-admin-seeded = Создан первый администратор
+audit-kind-totp-enabled = Приложение-аутентификатор включено
+audit-kind-totp-disabled = Приложение-аутентификатор выключено
+audit-kind-recovery-codes-regenerated = Созданы новые резервные коды
+audit-kind-recovery-code-used = Использован резервный код
+audit-kind-mfa-verified = Второй фактор подтверждён
+audit-kind-mfa-failed = Неверный второй фактор
+audit-kind-reauthenticated = Личность подтверждена повторно
+audit-kind-mfa-reset = Второй фактор сброшен
 audit-kind-other = Другое событие
+
+settings-mfa = Второй фактор
+error-mfa-required = Сначала подтвердите вход вторым фактором
+error-mfa-enrollment-required = Администратор должен настроить второй фактор, прежде чем делать что-либо ещё
+error-reauthentication-required = Для этого нужно подтвердить, что это вы. Повторите и подтвердите, когда попросят
+error-invalid-mfa-code = Код неверен или уже использован. Введите текущий
+error-passkey-cancelled = Ключ доступа не был использован. Попробуйте снова, когда будете готовы
+error-passkey-duplicate = На этом устройстве уже есть ключ доступа к вашему аккаунту
+error-passkey-unsupported = Этот браузер не умеет работать с ключами доступа
+error-passkey-failed = Браузеру не удалось воспользоваться ключом доступа. Попробуйте снова
+error-code-required = Введите код
+error-authenticator-code = Введите 6 цифр из приложения-аутентификатора
+error-second-factor-code = Введите 6 цифр из приложения-аутентификатора или резервный код вида abcd-efgh-jkmn-pqrs
+error-authenticator-code-wrong = Код неверен. Проверьте часы в приложении и введите код, который оно показывает сейчас
+error-totp-already-on = Приложение-аутентификатор уже включено
+error-passkey-name-required = Дайте ключу доступа название
+error-passkey-name-long = Не больше 100 символов, в одну строку
+error-copy-failed = Браузер не дал скопировать. Выделите коды и скопируйте их вручную
+
+login-passkey = Войти с ключом доступа
+sign-in-or = или
+verify-mfa-title = Подтвердите, что это вы
+verify-mfa-subtitle = Пароль верный. Теперь код из приложения-аутентификатора для { $email }, резервный код или ключ доступа.
+field-mfa-code = Код из приложения или резервный код
+hint-mfa-code = 6 цифр из приложения или один из резервных кодов
+verify-mfa-submit = Продолжить
+verify-mfa-busy = Проверяем…
+mfa-use-passkey = Использовать ключ доступа
+verify-mfa-other = Это не вы, или второго фактора нет под рукой?
+verify-mfa-sign-out = Выйти
+
+step-up-title = Подтвердите, что это вы
+step-up-body = Для этого действия нужен недавний вход. Подтвердите, что это вы, чтобы продолжить.
+step-up-confirm = Подтвердить
+step-up-use-code = Ввести код из приложения или резервный код
+step-up-use-password = Ввести пароль
+
+mfa-enrollment-notice = Администраторы должны защитить аккаунт вторым фактором. Настройте приложение-аутентификатор или добавьте ключ доступа, чтобы продолжить.
+mfa-loading = Загружаем ваши способы входа…
+mfa-on = Включено
+mfa-off = Выключено
+totp-title = Приложение-аутентификатор
+totp-hint = 6-значный код из приложения на телефоне, который спрашивается после пароля.
+totp-set-up = Настроить
+totp-qr-label = QR-код для приложения-аутентификатора
+totp-step-scan = Отсканируйте QR-код приложением-аутентификатором.
+totp-step-manual = Или введите в нём этот ключ вручную:
+totp-step-code = Введите 6-значный код, который показывает приложение.
+field-authenticator-code = Код из приложения
+totp-turn-on = Включить
+totp-off = Выключить
+totp-off-title = Выключить приложение-аутентификатор?
+totp-off-body = Введите текущий код из приложения или резервный код. При входе его больше не спросят, а на других устройствах будет выполнен выход.
+toast-totp-off = Приложение-аутентификатор выключено
+
+recovery-title = Резервные коды
+recovery-left = { $count ->
+    [0] Резервных кодов не осталось. Создайте новые.
+    [one] Остался { $count } резервный код
+    [few] Осталось { $count } резервных кода
+    [many] Осталось { $count } резервных кодов
+   *[other] Осталось { $count } резервного кода
+}
+recovery-regenerate = Создать новые коды
+recovery-regenerate-title = Создать новые резервные коды?
+recovery-regenerate-body = Нынешние резервные коды сразу перестанут действовать.
+toast-recovery-codes-made = Новые резервные коды созданы
+recovery-new-title = Сохраните резервные коды
+recovery-new-hint = Каждый код один раз впустит вас, если телефон потерян. Они показываются только сейчас: сохраните их в надёжном месте.
+recovery-file-intro = Резервные коды Vitals. Каждый действует один раз.
+recovery-copy = Копировать
+recovery-download = Скачать
+recovery-saved = Я их сохранил(а)
+toast-recovery-copied = Коды скопированы
+
+passkeys-title = Ключи доступа
+passkeys-hint = Входите по отпечатку пальца, лицу или блокировке экрана вместо пароля и кода.
+passkeys-none = Ключей доступа пока нет.
+field-passkey-name = Название ключа
+hint-passkey-name = Чтобы отличать его, например «Рабочий ноутбук»
+passkey-add = Добавить ключ доступа
+toast-passkey-added = Ключ доступа добавлен
+passkey-added = Добавлен { $when }
+passkey-used = последний вход { $when }
+passkey-never-used = ещё не использовался
+passkey-rename = Переименовать
+passkey-rename-title = Переименовать ключ доступа?
+passkey-rename-body = Новое название для «{ $name }».
+passkey-rename-save = Сохранить
+toast-passkey-renamed = Ключ доступа переименован
+passkey-remove = Удалить
+passkey-remove-title = Удалить ключ доступа?
+passkey-remove-body = С ключом «{ $name }» больше нельзя будет войти.
+toast-passkey-removed = Ключ доступа удалён
+
+admin-col-mfa = 2FA
+admin-mfa-on = Да
+admin-mfa-off = Нет
+admin-reset-mfa = Сбросить второй фактор
+admin-reset-mfa-title = Сбросить второй фактор аккаунта?
+admin-reset-mfa-body = { $email } лишится приложения-аутентификатора, резервных кодов и ключей доступа, и все его сеансы завершатся. Делайте это, только убедившись, что просит владелец.

@@ -1,9 +1,10 @@
-//! The admin console: accounts (find, activate, promote, sign out, delete)
+//! The admin console: accounts (find, activate, promote, sign out, reset
+//! their second factors, delete)
 //! and the audit log. Only admins see it; the service refuses everyone else
 //! whatever the page shows.
 
+use crate::t;
 use dioxus::prelude::*;
-use dioxus_i18n::t;
 
 use crate::Route;
 use crate::api::{self, AdminUser, ApiError, Role};
@@ -86,6 +87,7 @@ enum Action {
     Activate(bool),
     SetRole(Role),
     EndSessions,
+    ResetMfa,
     Delete,
 }
 
@@ -117,6 +119,11 @@ impl Action {
                 "admin-end-sessions-title",
                 "admin-end-sessions-body",
                 "admin-end-sessions",
+            ),
+            Self::ResetMfa => (
+                "admin-reset-mfa-title",
+                "admin-reset-mfa-body",
+                "admin-reset-mfa",
             ),
             Self::Delete => ("admin-delete-title", "admin-delete-body", "admin-delete"),
         }
@@ -173,6 +180,10 @@ pub fn AdminUsers() -> Element {
                     .authorized(|token| api::revoke_user_sessions(token, id.clone()))
                     .await
                     .map(Done::SessionsEnded),
+                Action::ResetMfa => session
+                    .authorized(|token| api::reset_user_mfa(token, id.clone()))
+                    .await
+                    .map(Done::Changed),
                 Action::Delete => session
                     .authorized(|token| api::delete_user(token, id.clone()))
                     .await
@@ -218,7 +229,7 @@ pub fn AdminUsers() -> Element {
                 table { id: "users", class: "w-full text-left text-sm",
                     thead { class: "border-b border-border text-xs uppercase tracking-wide text-muted-foreground",
                         tr {
-                            for id in ["admin-col-email", "admin-col-username", "admin-col-role", "admin-col-status", "admin-col-verified", "admin-col-created", "admin-col-last-sign-in"] {
+                            for id in ["admin-col-email", "admin-col-username", "admin-col-role", "admin-col-status", "admin-col-verified", "admin-col-mfa", "admin-col-created", "admin-col-last-sign-in"] {
                                 th { key: "{id}", scope: "col", class: "px-3 py-2 font-medium", {t!(id)} }
                             }
                             th { scope: "col", class: "px-3 py-2", span { class: "sr-only", {t!("admin-col-actions")} } }
@@ -302,6 +313,9 @@ fn UserRow(
             td { class: "px-3 py-3",
                 if user.email_verified { {t!("admin-yes")} } else { span { class: "text-muted-foreground", {t!("admin-no")} } }
             }
+            td { class: "user-mfa px-3 py-3",
+                if user.mfa_enabled { {t!("admin-mfa-on")} } else { span { class: "text-muted-foreground", {t!("admin-mfa-off")} } }
+            }
             td { class: "whitespace-nowrap px-3 py-3", title: created_exact, "{created}" }
             td { class: "whitespace-nowrap px-3 py-3",
                 match last {
@@ -323,6 +337,9 @@ fn UserRow(
                             if admin { {t!("admin-make-user")} } else { {t!("admin-make-admin")} }
                         }
                         MenuItem { onclick: act(Action::EndSessions), {t!("admin-end-sessions")} }
+                        if user.mfa_enabled {
+                            MenuItem { onclick: act(Action::ResetMfa), {t!("admin-reset-mfa")} }
+                        }
                     }
                     MenuItem {
                         onclick: move |_| { navigator.push(Route::AdminAudit { user: id.clone() }); },

@@ -68,16 +68,65 @@ operation!(Users, "graphql/admin.graphql", audit);
 operation!(SetUserActive, "graphql/admin.graphql", audit);
 operation!(SetUserRole, "graphql/admin.graphql", audit);
 operation!(RevokeUserSessions, "graphql/admin.graphql", audit);
+operation!(ResetUserMfa, "graphql/admin.graphql", audit);
 operation!(DeleteUser, "graphql/admin.graphql", audit);
 operation!(AuditEvents, "graphql/admin.graphql", audit);
 operation!(MyActivity, "graphql/privacy.graphql", audit);
 operation!(ExportMyData, "graphql/privacy.graphql", audit);
 operation!(DeleteMyAccount, "graphql/privacy.graphql", audit);
+operation!(MyMfa, "graphql/mfa.graphql");
+operation!(VerifyMfa, "graphql/mfa.graphql");
+operation!(VerifyMfaWithPasskey, "graphql/passkeys.graphql");
+operation!(StartPasskeyVerification, "graphql/passkeys.graphql");
+operation!(Reauthenticate, "graphql/mfa.graphql");
+operation!(ReauthenticateWithPasskey, "graphql/passkeys.graphql");
+operation!(MyPasskeys, "graphql/passkeys.graphql");
+operation!(StartTotpEnrollment, "graphql/mfa.graphql");
+operation!(ConfirmTotp, "graphql/mfa.graphql");
+operation!(DisableTotp, "graphql/mfa.graphql");
+operation!(RegenerateRecoveryCodes, "graphql/mfa.graphql");
+operation!(StartPasskeyRegistration, "graphql/passkeys.graphql");
+operation!(FinishPasskeyRegistration, "graphql/passkeys.graphql");
+operation!(RenamePasskey, "graphql/passkeys.graphql");
+operation!(RemovePasskey, "graphql/passkeys.graphql");
+operation!(StartPasskeySignIn, "graphql/passkeys.graphql");
+operation!(FinishPasskeySignIn, "graphql/passkeys.graphql");
 
 /// One of the caller's signed-in devices, as `mySessions` lists it.
 pub type Device = my_sessions::MySessionsMySessions;
 /// One `sessionStatus` event: `active`, and `expires_at` while it is.
 pub type SessionState = session_status::SessionStatusSessionStatus;
+
+/// The caller's second factors, as `myMfa` tells them.
+pub type MfaStatus = my_mfa::MyMfaMyMfa;
+/// One of the caller's passkeys.
+pub type Passkey = my_passkeys::MyPasskeysMyMfaPasskeys;
+
+/// A WebAuthn ceremony the service began: its id, and the options to hand
+/// the browser (`{"publicKey": ...}`, base64url fields).
+#[derive(Clone, Debug, PartialEq, serde::Deserialize)]
+pub struct PasskeyChallenge {
+    #[serde(rename = "challengeId")]
+    pub id: String,
+    pub options: serde_json::Value,
+}
+
+/// A passkey's answer to a challenge: the challenge's id and the browser's
+/// `credential.toJSON()`.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Assertion {
+    pub challenge_id: String,
+    pub credential: serde_json::Value,
+}
+
+/// How a signed-in person proves again that it is them (`reauthenticate`).
+#[derive(Clone, Debug, PartialEq)]
+pub enum Proof {
+    Password(String),
+    /// An authenticator code or a recovery code.
+    Code(String),
+    Passkey(Assertion),
+}
 
 /// An account as the admin console lists it.
 pub type AdminUser = users::AdminUserFields;
@@ -140,6 +189,15 @@ pub enum ApiError {
     SignInLocked,
     /// The change would leave no active admin.
     LastAdmin,
+    /// This session signed in with a password only: a second factor first.
+    MfaRequired,
+    /// An admin without a second factor, where the service requires one:
+    /// set one up first.
+    MfaEnrollmentRequired,
+    /// The action needs a recent sign-in: prove it is you again.
+    ReauthenticationRequired,
+    /// A wrong, used or replayed code, or a passkey the service refused.
+    InvalidMfaCode,
     Network,
     Server,
 }
@@ -157,6 +215,10 @@ impl ApiError {
             "TOKEN_EXPIRED" => Self::TokenExpired,
             "SIGN_IN_LOCKED" => Self::SignInLocked,
             "LAST_ADMIN" => Self::LastAdmin,
+            "MFA_REQUIRED" => Self::MfaRequired,
+            "MFA_ENROLLMENT_REQUIRED" => Self::MfaEnrollmentRequired,
+            "REAUTHENTICATION_REQUIRED" => Self::ReauthenticationRequired,
+            "INVALID_MFA_CODE" => Self::InvalidMfaCode,
             _ => Self::Server,
         }
     }
@@ -185,6 +247,10 @@ impl ApiError {
             Self::TokenExpired => "error-link-expired",
             Self::SignInLocked => "error-sign-in-locked",
             Self::LastAdmin => "error-last-admin",
+            Self::MfaRequired => "error-mfa-required",
+            Self::MfaEnrollmentRequired => "error-mfa-enrollment-required",
+            Self::ReauthenticationRequired => "error-reauthentication-required",
+            Self::InvalidMfaCode => "error-invalid-mfa-code",
             Self::Network => "error-network",
             Self::Server => "error-server",
         }
@@ -207,7 +273,7 @@ impl ApiError {
         }
     }
 
-    fn from_errors(errors: &[graphql_client::Error]) -> Self {
+    fn from_errors(errors: &[ReplyError]) -> Self {
         let Some(first) = errors.first() else {
             return Self::Server;
         };
@@ -226,14 +292,115 @@ impl ApiError {
     }
 }
 
-/// Sends one operation; a GraphQL error becomes an [`ApiError`].
-async fn send<Q: GraphQLQuery>(
+/// Sends one operation and reads its one root field as `T`. graphql_client
+/// checks each operation against the schema and types its variables, but
+/// its generated reply types are not used to read replies: each would be
+/// one more copy of the decoding code in the wasm. Operations that answer
+/// with the same shape (a user, a token pair, a flag) share one type here.
+async fn send<Q: GraphQLQuery, T: serde::de::DeserializeOwned>(
     variables: Q::Variables,
     access_token: Option<&str>,
-) -> Result<Q::ResponseData, ApiError> {
+) -> Result<T, ApiError> {
     let body = serde_json::to_string(&Q::build_query(variables)).map_err(|_| ApiError::Server)?;
-    let data = post(body, access_token).await?;
-    serde_json::from_value(data).map_err(|_| ApiError::Server)
+    let field = root_field(post(body, access_token).await?)?;
+    serde_json::from_value(field).map_err(|_| ApiError::Server)
+}
+
+/// The value of the one field a reply's data holds.
+fn root_field(data: serde_json::Value) -> Result<serde_json::Value, ApiError> {
+    match data {
+        serde_json::Value::Object(fields) => fields.into_iter().next().map(|(_, v)| v),
+        _ => None,
+    }
+    .ok_or(ApiError::Server)
+}
+
+/// A reply that only says it worked.
+type Done = serde::de::IgnoredAny;
+
+/// The account fields every signing-in operation and `me` ask for
+/// (`UserFields`, `MfaUserFields`).
+#[derive(serde::Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct UserFields {
+    id: String,
+    email: String,
+    username: String,
+    full_name: Option<String>,
+    role: Role,
+    email_verified: bool,
+    locale: String,
+    mfa_required: bool,
+    mfa_enrollment_required: bool,
+}
+
+impl From<UserFields> for User {
+    fn from(u: UserFields) -> Self {
+        Self {
+            id: u.id,
+            email: u.email,
+            username: u.username,
+            full_name: u.full_name,
+            is_admin: u.role == Role::Admin,
+            email_verified: u.email_verified,
+            locale: u.locale,
+            mfa_required: u.mfa_required,
+            mfa_enrollment_required: u.mfa_enrollment_required,
+        }
+    }
+}
+
+/// What an operation that signs in answers (`AuthPayload`).
+#[derive(serde::Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct Payload {
+    user: UserFields,
+    access_token: String,
+    refresh_token: String,
+}
+
+impl From<Payload> for (User, Tokens) {
+    fn from(p: Payload) -> Self {
+        (p.user.into(), tokens(p.access_token, p.refresh_token))
+    }
+}
+
+#[derive(serde::Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct TokenPair {
+    access_token: String,
+    refresh_token: String,
+}
+
+/// A connection's page of nodes (`AuditEventConnection`).
+#[derive(serde::Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct Connection<N> {
+    nodes: Vec<N>,
+    page_info: PageInfo,
+}
+
+#[derive(serde::Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct PageInfo {
+    has_next_page: bool,
+    end_cursor: Option<String>,
+}
+
+impl<N> Connection<N> {
+    fn page(self) -> Page<Event>
+    where
+        N: Into<Event>,
+    {
+        Page {
+            items: self.nodes.into_iter().map(Into::into).collect(),
+            next: self
+                .page_info
+                .has_next_page
+                .then_some(self.page_info.end_cursor)
+                .flatten(),
+        }
+    }
 }
 
 /// The HTTP exchange and the reply's errors, apart from the generic
@@ -258,13 +425,27 @@ async fn post(body: String, access_token: Option<&str>) -> Result<serde_json::Va
         });
     }
     // The data is read as the operation's type by `send`.
-    let reply: graphql_client::Response<serde_json::Value> =
-        response.json().await.map_err(|_| ApiError::Server)?;
+    let reply: Reply<serde_json::Value> = response.json().await.map_err(|_| ApiError::Server)?;
     data_of(reply)
 }
 
+/// A GraphQL reply, read only as far as the client uses it: the data, and
+/// each error's `extensions`. (graphql_client's `Response` reads locations
+/// and paths too, an untagged enum whose decoding costs the wasm more than
+/// the rest of the reply.)
+#[derive(serde::Deserialize)]
+struct Reply<T> {
+    data: Option<T>,
+    errors: Option<Vec<ReplyError>>,
+}
+
+#[derive(serde::Deserialize)]
+struct ReplyError {
+    extensions: Option<serde_json::Map<String, serde_json::Value>>,
+}
+
 /// The data of a reply, or the error it carries.
-fn data_of<T>(response: graphql_client::Response<T>) -> Result<T, ApiError> {
+fn data_of<T>(response: Reply<T>) -> Result<T, ApiError> {
     match (response.data, response.errors) {
         (_, Some(errors)) if !errors.is_empty() => Err(ApiError::from_errors(&errors)),
         (Some(data), _) => Ok(data),
@@ -285,12 +466,7 @@ pub async fn login(
             remember_me,
         },
     };
-    let payload = send::<Login>(variables, None).await?.login;
-    Ok(signed_in(
-        payload.user,
-        payload.access_token,
-        payload.refresh_token,
-    ))
+    Ok(send::<Login, Payload>(variables, None).await?.into())
 }
 
 /// Creates an account, which comes signed in; the caller keeps the session.
@@ -312,32 +488,25 @@ pub async fn register(
             locale: Some(locale.to_owned()),
         },
     };
-    let payload = send::<Register>(variables, None).await?.register;
-    Ok(signed_in(
-        payload.user,
-        payload.access_token,
-        payload.refresh_token,
-    ))
+    Ok(send::<Register, Payload>(variables, None).await?.into())
 }
 
 /// The user the access token belongs to, fresh from the service.
 pub async fn me(access_token: Option<String>) -> Result<User, ApiError> {
-    Ok(send::<Me>(me::Variables, access_token.as_deref())
-        .await?
-        .me
-        .into())
+    let user: UserFields = send::<Me, _>(me::Variables, access_token.as_deref()).await?;
+    Ok(user.into())
 }
 
 /// Trades a refresh token for a new pair; the old one stops working.
 pub async fn refresh_token(refresh_token: String) -> Result<Tokens, ApiError> {
     let variables = refresh_token::Variables { refresh_token };
-    let pair = send::<RefreshToken>(variables, None).await?.refresh_token;
+    let pair: TokenPair = send::<RefreshToken, _>(variables, None).await?;
     Ok(tokens(pair.access_token, pair.refresh_token))
 }
 
 /// Ends the session this refresh token belongs to, on the service.
 pub async fn logout(refresh_token: String) -> Result<(), ApiError> {
-    send::<Logout>(logout::Variables { refresh_token }, None).await?;
+    send::<Logout, Done>(logout::Variables { refresh_token }, None).await?;
     Ok(())
 }
 
@@ -363,10 +532,8 @@ pub async fn update_profile(
             locale: change.locale,
         },
     };
-    Ok(send::<UpdateProfile>(variables, access_token.as_deref())
-        .await?
-        .update_profile
-        .into())
+    let user: UserFields = send::<UpdateProfile, _>(variables, access_token.as_deref()).await?;
+    Ok(user.into())
 }
 
 /// Replaces the caller's password; the service ends every other session.
@@ -379,40 +546,30 @@ pub async fn change_password(
         current_password,
         new_password,
     };
-    send::<ChangePassword>(variables, access_token.as_deref()).await?;
+    send::<ChangePassword, Done>(variables, access_token.as_deref()).await?;
     Ok(())
 }
 
 /// The caller's signed-in devices, newest first.
 pub async fn my_sessions(access_token: Option<String>) -> Result<Vec<Device>, ApiError> {
-    Ok(
-        send::<MySessions>(my_sessions::Variables, access_token.as_deref())
-            .await?
-            .my_sessions,
-    )
+    send::<MySessions, _>(my_sessions::Variables, access_token.as_deref()).await
 }
 
 /// Signs one of the caller's devices out; false if it had already ended.
 pub async fn revoke_session(access_token: Option<String>, id: String) -> Result<bool, ApiError> {
     let variables = revoke_session::Variables { id };
-    Ok(send::<RevokeSession>(variables, access_token.as_deref())
-        .await?
-        .revoke_session)
+    send::<RevokeSession, _>(variables, access_token.as_deref()).await
 }
 
 /// Signs the caller out everywhere but here; gives how many sessions ended.
 pub async fn logout_everywhere_else(access_token: Option<String>) -> Result<i64, ApiError> {
-    Ok(
-        send::<LogoutEverywhere>(logout_everywhere::Variables, access_token.as_deref())
-            .await?
-            .logout_everywhere,
-    )
+    send::<LogoutEverywhere, _>(logout_everywhere::Variables, access_token.as_deref()).await
 }
 
 /// Mails the caller a fresh link to verify their address.
 pub async fn request_email_verification(access_token: Option<String>) -> Result<(), ApiError> {
     let variables = request_email_verification::Variables;
-    send::<RequestEmailVerification>(variables, access_token.as_deref()).await?;
+    send::<RequestEmailVerification, Done>(variables, access_token.as_deref()).await?;
     Ok(())
 }
 
@@ -421,7 +578,7 @@ pub async fn unlock_sign_in(token: &str) -> Result<(), ApiError> {
     let variables = unlock_sign_in::Variables {
         token: token.to_owned(),
     };
-    send::<UnlockSignIn>(variables, None).await?;
+    send::<UnlockSignIn, Done>(variables, None).await?;
     Ok(())
 }
 
@@ -430,7 +587,7 @@ pub async fn verify_email(token: &str) -> Result<(), ApiError> {
     let variables = verify_email::Variables {
         token: token.to_owned(),
     };
-    send::<VerifyEmail>(variables, None).await?;
+    send::<VerifyEmail, Done>(variables, None).await?;
     Ok(())
 }
 
@@ -440,7 +597,7 @@ pub async fn request_password_reset(email: &str) -> Result<(), ApiError> {
     let variables = request_password_reset::Variables {
         email: email.trim().to_owned(),
     };
-    send::<RequestPasswordReset>(variables, None).await?;
+    send::<RequestPasswordReset, Done>(variables, None).await?;
     Ok(())
 }
 
@@ -450,7 +607,7 @@ pub async fn reset_password(token: &str, new_password: &str) -> Result<(), ApiEr
         token: token.to_owned(),
         new_password: new_password.to_owned(),
     };
-    send::<ResetPassword>(variables, None).await?;
+    send::<ResetPassword, Done>(variables, None).await?;
     Ok(())
 }
 
@@ -471,9 +628,7 @@ pub async fn users(
         first: USERS_PAGE as i64 + 1,
         after,
     };
-    let list = send::<Users>(variables, access_token.as_deref())
-        .await?
-        .users;
+    let list: Vec<AdminUser> = send::<Users, _>(variables, access_token.as_deref()).await?;
     Ok(keyset_page(list, USERS_PAGE, |u| u.id.clone()))
 }
 
@@ -492,10 +647,7 @@ pub async fn set_user_active(
     active: bool,
 ) -> Result<AdminUser, ApiError> {
     let variables = set_user_active::Variables { id, active };
-    let user = send::<SetUserActive>(variables, access_token.as_deref())
-        .await?
-        .set_user_active;
-    Ok(user.into())
+    send::<SetUserActive, _>(variables, access_token.as_deref()).await
 }
 
 pub async fn set_user_role(
@@ -504,10 +656,7 @@ pub async fn set_user_role(
     role: Role,
 ) -> Result<AdminUser, ApiError> {
     let variables = set_user_role::Variables { id, role };
-    let user = send::<SetUserRole>(variables, access_token.as_deref())
-        .await?
-        .set_user_role;
-    Ok(user.into())
+    send::<SetUserRole, _>(variables, access_token.as_deref()).await
 }
 
 /// Ends every session of the account; gives how many live ones ended.
@@ -516,15 +665,11 @@ pub async fn revoke_user_sessions(
     id: String,
 ) -> Result<i64, ApiError> {
     let variables = revoke_user_sessions::Variables { id };
-    Ok(
-        send::<RevokeUserSessions>(variables, access_token.as_deref())
-            .await?
-            .revoke_user_sessions,
-    )
+    send::<RevokeUserSessions, _>(variables, access_token.as_deref()).await
 }
 
 pub async fn delete_user(access_token: Option<String>, id: String) -> Result<(), ApiError> {
-    send::<DeleteUser>(delete_user::Variables { id }, access_token.as_deref()).await?;
+    send::<DeleteUser, Done>(delete_user::Variables { id }, access_token.as_deref()).await?;
     Ok(())
 }
 
@@ -539,17 +684,9 @@ pub async fn audit_events(
         first: 50,
         after,
     };
-    let connection = send::<AuditEvents>(variables, access_token.as_deref())
-        .await?
-        .audit_events;
-    Ok(Page {
-        items: connection.nodes.into_iter().map(Event::from).collect(),
-        next: connection
-            .page_info
-            .has_next_page
-            .then_some(connection.page_info.end_cursor)
-            .flatten(),
-    })
+    let connection: Connection<audit_events::AuditEventFields> =
+        send::<AuditEvents, _>(variables, access_token.as_deref()).await?;
+    Ok(connection.page())
 }
 
 /// The caller's own events, newest first.
@@ -558,26 +695,14 @@ pub async fn my_activity(
     after: Option<String>,
 ) -> Result<Page<Event>, ApiError> {
     let variables = my_activity::Variables { first: 20, after };
-    let connection = send::<MyActivity>(variables, access_token.as_deref())
-        .await?
-        .my_activity;
-    Ok(Page {
-        items: connection.nodes.into_iter().map(Event::from).collect(),
-        next: connection
-            .page_info
-            .has_next_page
-            .then_some(connection.page_info.end_cursor)
-            .flatten(),
-    })
+    let connection: Connection<my_activity::MyActivityMyActivityNodes> =
+        send::<MyActivity, _>(variables, access_token.as_deref()).await?;
+    Ok(connection.page())
 }
 
 /// Everything the service keeps about the caller, as one JSON document.
 pub async fn export_my_data(access_token: Option<String>) -> Result<serde_json::Value, ApiError> {
-    Ok(
-        send::<ExportMyData>(export_my_data::Variables, access_token.as_deref())
-            .await?
-            .export_my_data,
-    )
+    send::<ExportMyData, _>(export_my_data::Variables, access_token.as_deref()).await
 }
 
 /// Deletes the caller's account, if `password` is its password.
@@ -586,8 +711,197 @@ pub async fn delete_my_account(
     password: String,
 ) -> Result<(), ApiError> {
     let variables = delete_my_account::Variables { password };
-    send::<DeleteMyAccount>(variables, access_token.as_deref()).await?;
+    send::<DeleteMyAccount, Done>(variables, access_token.as_deref()).await?;
     Ok(())
+}
+
+/// The caller's second factors; allowed before the second factor is given.
+pub async fn my_mfa(access_token: Option<String>) -> Result<MfaStatus, ApiError> {
+    send::<MyMfa, _>(my_mfa::Variables, access_token.as_deref()).await
+}
+
+/// The caller's passkeys; an error too where the service has none to offer.
+pub async fn my_passkeys(access_token: Option<String>) -> Result<Vec<Passkey>, ApiError> {
+    #[derive(serde::Deserialize)]
+    struct Passkeys {
+        passkeys: Vec<Passkey>,
+    }
+    let status: Passkeys =
+        send::<MyPasskeys, _>(my_passkeys::Variables, access_token.as_deref()).await?;
+    Ok(status.passkeys)
+}
+
+/// Gives the second factor of a password sign-in: an authenticator code or
+/// a recovery code. The new pair replaces the one the password gave.
+pub async fn verify_mfa(
+    access_token: Option<String>,
+    code: String,
+) -> Result<(User, Tokens), ApiError> {
+    let variables = verify_mfa::Variables { code };
+    let payload: Payload = send::<VerifyMfa, _>(variables, access_token.as_deref()).await?;
+    Ok(payload.into())
+}
+
+/// The same with a passkey's answer to [`start_passkey_verification`].
+pub async fn verify_mfa_with_passkey(
+    access_token: Option<String>,
+    assertion: Assertion,
+) -> Result<(User, Tokens), ApiError> {
+    let variables = verify_mfa_with_passkey::Variables {
+        passkey: verify_mfa_with_passkey::PasskeyAssertion {
+            challenge_id: assertion.challenge_id,
+            credential: assertion.credential,
+        },
+    };
+    let payload: Payload =
+        send::<VerifyMfaWithPasskey, _>(variables, access_token.as_deref()).await?;
+    Ok(payload.into())
+}
+
+/// A challenge for one of the caller's passkeys (second factor or step-up).
+pub async fn start_passkey_verification(
+    access_token: Option<String>,
+) -> Result<PasskeyChallenge, ApiError> {
+    let variables = start_passkey_verification::Variables;
+    send::<StartPasskeyVerification, _>(variables, access_token.as_deref()).await
+}
+
+/// Proves again that it is the signed-in person, for the actions that need
+/// a recent sign-in; gives a new pair to store.
+pub async fn reauthenticate(
+    access_token: Option<String>,
+    proof: Proof,
+) -> Result<(User, Tokens), ApiError> {
+    let payload: Payload = match proof {
+        Proof::Password(password) => {
+            let variables = reauthenticate::Variables {
+                password: Some(password),
+                code: None,
+            };
+            send::<Reauthenticate, _>(variables, access_token.as_deref()).await?
+        }
+        Proof::Code(code) => {
+            let variables = reauthenticate::Variables {
+                password: None,
+                code: Some(code),
+            };
+            send::<Reauthenticate, _>(variables, access_token.as_deref()).await?
+        }
+        Proof::Passkey(a) => {
+            let variables = reauthenticate_with_passkey::Variables {
+                passkey: reauthenticate_with_passkey::PasskeyAssertion {
+                    challenge_id: a.challenge_id,
+                    credential: a.credential,
+                },
+            };
+            send::<ReauthenticateWithPasskey, _>(variables, access_token.as_deref()).await?
+        }
+    };
+    Ok(payload.into())
+}
+
+/// A new authenticator secret: (base32 secret, otpauth:// URI). It is not
+/// on until [`confirm_totp`] proves the app has it.
+pub async fn start_totp_enrollment(
+    access_token: Option<String>,
+) -> Result<(String, String), ApiError> {
+    let variables = start_totp_enrollment::Variables;
+    let e: start_totp_enrollment::StartTotpEnrollmentStartTotpEnrollment =
+        send::<StartTotpEnrollment, _>(variables, access_token.as_deref()).await?;
+    Ok((e.secret, e.otpauth_uri))
+}
+
+/// Turns the authenticator on with its first code; gives the ten recovery
+/// codes, which are never shown again.
+pub async fn confirm_totp(
+    access_token: Option<String>,
+    code: String,
+) -> Result<Vec<String>, ApiError> {
+    let variables = confirm_totp::Variables { code };
+    send::<ConfirmTotp, _>(variables, access_token.as_deref()).await
+}
+
+/// Turns the authenticator off; needs a current code from it.
+pub async fn disable_totp(access_token: Option<String>, code: String) -> Result<(), ApiError> {
+    send::<DisableTotp, Done>(disable_totp::Variables { code }, access_token.as_deref()).await?;
+    Ok(())
+}
+
+/// Ten new recovery codes; the old ones stop working.
+pub async fn regenerate_recovery_codes(
+    access_token: Option<String>,
+) -> Result<Vec<String>, ApiError> {
+    let variables = regenerate_recovery_codes::Variables;
+    send::<RegenerateRecoveryCodes, _>(variables, access_token.as_deref()).await
+}
+
+pub async fn start_passkey_registration(
+    access_token: Option<String>,
+) -> Result<PasskeyChallenge, ApiError> {
+    let variables = start_passkey_registration::Variables;
+    send::<StartPasskeyRegistration, _>(variables, access_token.as_deref()).await
+}
+
+/// Keeps the passkey the browser made for the challenge, under `name`.
+pub async fn finish_passkey_registration(
+    access_token: Option<String>,
+    name: String,
+    credential: Assertion,
+) -> Result<(), ApiError> {
+    let variables = finish_passkey_registration::Variables {
+        challenge_id: credential.challenge_id,
+        name: name.trim().to_owned(),
+        credential: credential.credential,
+    };
+    send::<FinishPasskeyRegistration, Done>(variables, access_token.as_deref()).await?;
+    Ok(())
+}
+
+pub async fn rename_passkey(
+    access_token: Option<String>,
+    id: String,
+    name: String,
+) -> Result<(), ApiError> {
+    let variables = rename_passkey::Variables {
+        id,
+        name: name.trim().to_owned(),
+    };
+    send::<RenamePasskey, Done>(variables, access_token.as_deref()).await?;
+    Ok(())
+}
+
+pub async fn remove_passkey(access_token: Option<String>, id: String) -> Result<(), ApiError> {
+    send::<RemovePasskey, Done>(remove_passkey::Variables { id }, access_token.as_deref()).await?;
+    Ok(())
+}
+
+/// A challenge any of this site's passkeys may answer: signing in with no
+/// email typed.
+pub async fn start_passkey_sign_in() -> Result<PasskeyChallenge, ApiError> {
+    send::<StartPasskeySignIn, _>(start_passkey_sign_in::Variables, None).await
+}
+
+/// Signs in with a passkey's answer; the caller keeps the session.
+pub async fn finish_passkey_sign_in(
+    assertion: Assertion,
+    remember_me: bool,
+) -> Result<(User, Tokens), ApiError> {
+    let variables = finish_passkey_sign_in::Variables {
+        challenge_id: assertion.challenge_id,
+        credential: assertion.credential,
+        remember_me,
+    };
+    let payload: Payload = send::<FinishPasskeySignIn, _>(variables, None).await?;
+    Ok(payload.into())
+}
+
+/// Removes every second factor of the account and ends its sessions.
+pub async fn reset_user_mfa(
+    access_token: Option<String>,
+    id: String,
+) -> Result<AdminUser, ApiError> {
+    let variables = reset_user_mfa::Variables { id };
+    send::<ResetUserMfa, _>(variables, access_token.as_deref()).await
 }
 
 /// The `subscribe` payload for the caller's session status, every `seconds`.
@@ -606,12 +920,8 @@ pub fn session_status_event(payload: serde_json::Value) -> Result<SessionState, 
 
 /// Why the service refused the subscription, from an `error` payload.
 pub fn session_status_error(payload: serde_json::Value) -> ApiError {
-    serde_json::from_value::<Vec<graphql_client::Error>>(payload)
+    serde_json::from_value::<Vec<ReplyError>>(payload)
         .map_or(ApiError::Server, |errors| ApiError::from_errors(&errors))
-}
-
-fn signed_in(user: impl Into<User>, access_token: String, refresh_token: String) -> (User, Tokens) {
-    (user.into(), tokens(access_token, refresh_token))
 }
 
 fn tokens(access_token: String, refresh_token: String) -> Tokens {
@@ -657,50 +967,6 @@ impl From<my_activity::MyActivityMyActivityNodes> for Event {
     }
 }
 
-// Each operation has its own copy of the fragment's type.
-macro_rules! admin_user_conversion {
-    ($module:ident) => {
-        impl From<$module::AdminUserFields> for AdminUser {
-            fn from(u: $module::AdminUserFields) -> Self {
-                Self {
-                    id: u.id,
-                    email: u.email,
-                    username: u.username,
-                    role: u.role,
-                    is_active: u.is_active,
-                    email_verified: u.email_verified,
-                    created_at: u.created_at,
-                    last_sign_in_at: u.last_sign_in_at,
-                }
-            }
-        }
-    };
-}
-admin_user_conversion!(set_user_active);
-admin_user_conversion!(set_user_role);
-
-macro_rules! user_conversion {
-    ($module:ident) => {
-        impl From<$module::UserFields> for User {
-            fn from(u: $module::UserFields) -> Self {
-                Self {
-                    id: u.id,
-                    email: u.email,
-                    username: u.username,
-                    full_name: u.full_name,
-                    is_admin: matches!(u.role, $module::Role::ADMIN),
-                    email_verified: u.email_verified,
-                    locale: u.locale,
-                }
-            }
-        }
-    };
-}
-user_conversion!(login);
-user_conversion!(register);
-user_conversion!(me);
-user_conversion!(update_profile);
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -733,6 +999,68 @@ mod tests {
         assert_eq!(ApiError::LastAdmin.message_id(), "error-last-admin");
         let own = ApiError::from_code("BAD_USER_INPUT", Some("id".into()));
         assert_eq!(own.message_id(), "error-user-target");
+    }
+
+    #[test]
+    fn a_reply_gives_its_one_field_or_its_first_errors_code() {
+        let reply: Reply<serde_json::Value> =
+            serde_json::from_str(r#"{"data":{"verifyMfa":{"x":1}}}"#).unwrap();
+        let field = root_field(data_of(reply).unwrap()).unwrap();
+        assert_eq!(field, serde_json::json!({ "x": 1 }));
+        // Locations and paths are there, and not read.
+        let refused: Reply<serde_json::Value> = serde_json::from_str(
+            r#"{"data":null,"errors":[{"message":"no","locations":[{"line":1,"column":2}],
+            "path":["verifyMfa",0],"extensions":{"code":"INVALID_MFA_CODE"}}]}"#,
+        )
+        .unwrap();
+        assert_eq!(data_of(refused), Err(ApiError::InvalidMfaCode));
+        assert_eq!(root_field(serde_json::Value::Null), Err(ApiError::Server));
+    }
+
+    #[test]
+    fn a_sign_in_payload_carries_the_second_factor_flags() {
+        let payload: Payload = serde_json::from_value(serde_json::json!({
+            "user": {
+                "id": "1", "email": "ada@example.org", "username": "ada", "fullName": null,
+                "role": "ADMIN", "emailVerified": true, "locale": "en",
+                "mfaRequired": true, "mfaEnrollmentRequired": false
+            },
+            "accessToken": "a",
+            "refreshToken": "r"
+        }))
+        .unwrap();
+        let (user, tokens) = payload.into();
+        assert!(user.is_admin && user.mfa_required && !user.mfa_enrollment_required);
+        assert_eq!(tokens.refresh_token, "r");
+    }
+
+    #[test]
+    fn second_factor_codes_have_their_own_errors_and_messages() {
+        let cases = [
+            ("MFA_REQUIRED", ApiError::MfaRequired, "error-mfa-required"),
+            (
+                "MFA_ENROLLMENT_REQUIRED",
+                ApiError::MfaEnrollmentRequired,
+                "error-mfa-enrollment-required",
+            ),
+            (
+                "REAUTHENTICATION_REQUIRED",
+                ApiError::ReauthenticationRequired,
+                "error-reauthentication-required",
+            ),
+            (
+                "INVALID_MFA_CODE",
+                ApiError::InvalidMfaCode,
+                "error-invalid-mfa-code",
+            ),
+        ];
+        for (code, error, message) in cases {
+            let mapped = ApiError::from_code(code, None);
+            assert_eq!(mapped, error);
+            assert_eq!(mapped.message_id(), message);
+            assert_eq!(mapped.sign_in_message_id(), message);
+            assert_eq!(mapped.field(), None);
+        }
     }
 
     #[test]

@@ -2,8 +2,8 @@
 //! the few details worth a word, the admin's filter as the service takes
 //! it, and the list both the audit log and Settings › Activity show.
 
+use crate::t;
 use dioxus::prelude::*;
-use dioxus_i18n::t;
 use serde::{Deserialize, Serialize};
 
 use crate::api::{Event, audit_events};
@@ -35,13 +35,21 @@ pub enum AuditKind {
     AccountDeleted,
     DataExported,
     AdminSeeded,
+    TotpEnabled,
+    TotpDisabled,
+    RecoveryCodesRegenerated,
+    RecoveryCodeUsed,
+    MfaVerified,
+    MfaFailed,
+    Reauthenticated,
+    MfaReset,
     #[serde(other)]
     Other,
 }
 
 impl AuditKind {
     /// Every kind an admin can filter by, in the order the filter lists them.
-    pub const ALL: [Self; 20] = [
+    pub const ALL: [Self; 28] = [
         Self::Registered,
         Self::LoginSucceeded,
         Self::LoginFailed,
@@ -62,6 +70,14 @@ impl AuditKind {
         Self::AccountDeleted,
         Self::DataExported,
         Self::AdminSeeded,
+        Self::TotpEnabled,
+        Self::TotpDisabled,
+        Self::RecoveryCodesRegenerated,
+        Self::RecoveryCodeUsed,
+        Self::MfaVerified,
+        Self::MfaFailed,
+        Self::Reauthenticated,
+        Self::MfaReset,
     ];
 
     /// The Fluent message id that names it.
@@ -87,6 +103,14 @@ impl AuditKind {
             Self::AccountDeleted => "audit-kind-account-deleted",
             Self::DataExported => "audit-kind-data-exported",
             Self::AdminSeeded => "audit-kind-admin-seeded",
+            Self::TotpEnabled => "audit-kind-totp-enabled",
+            Self::TotpDisabled => "audit-kind-totp-disabled",
+            Self::RecoveryCodesRegenerated => "audit-kind-recovery-codes-regenerated",
+            Self::RecoveryCodeUsed => "audit-kind-recovery-code-used",
+            Self::MfaVerified => "audit-kind-mfa-verified",
+            Self::MfaFailed => "audit-kind-mfa-failed",
+            Self::Reauthenticated => "audit-kind-reauthenticated",
+            Self::MfaReset => "audit-kind-mfa-reset",
             Self::Other => "audit-kind-other",
         }
     }

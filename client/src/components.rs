@@ -205,6 +205,9 @@ pub fn ConfirmDialog(
     confirm: String,
     cancel: String,
     #[props(default)] busy: bool,
+    /// The confirming button's look: `Danger` for what cannot be undone.
+    #[props(default = Variant::Danger)]
+    tone: Variant,
     onconfirm: EventHandler<()>,
     oncancel: EventHandler<()>,
     /// Between the question and the buttons: a field the action needs, or
@@ -244,7 +247,7 @@ pub fn ConfirmDialog(
                     {children}
                     div { class: "mt-2 flex justify-end gap-2",
                         Button { variant: Variant::Outline, onclick: move |_| oncancel.call(()), "{cancel}" }
-                        Button { variant: Variant::Danger, r#type: "submit", loading: busy, "{confirm}" }
+                        Button { variant: tone, r#type: "submit", loading: busy, "{confirm}" }
                     }
                 }
             }
@@ -435,6 +438,8 @@ pub enum IconName {
     Check,
     Alert,
     Shield,
+    Key,
+    Smartphone,
 }
 
 /// Line icons (after Lucide), drawn with the current text colour.
@@ -471,6 +476,12 @@ pub fn Icon(name: IconName, #[props(default = "h-5 w-5")] class: &'static str) -
         IconName::Alert => "M12 2a10 10 0 1 0 0 20a10 10 0 1 0 0-20M12 8v4M12 16h.01",
         IconName::Shield => {
             "M20 13c0 5-3.5 7.5-7.66 8.95a1 1 0 0 1-.67-.01C7.5 20.5 4 18 4 13V6a1 1 0 0 1 1-1c2 0 4.5-1.2 6.24-2.72a1.17 1.17 0 0 1 1.52 0C14.51 3.81 17 5 19 5a1 1 0 0 1 1 1z"
+        }
+        IconName::Key => {
+            "M2.586 17.414A2 2 0 0 0 2 18.828V21a1 1 0 0 0 1 1h3a1 1 0 0 0 1-1v-1a1 1 0 0 1 1-1h1a1 1 0 0 0 1-1v-1a1 1 0 0 1 1-1h.172a2 2 0 0 0 1.414-.586l.814-.814a6.5 6.5 0 1 0-4-4zM16.5 7.5h.01"
+        }
+        IconName::Smartphone => {
+            "M7 2h10a2 2 0 0 1 2 2v16a2 2 0 0 1-2 2H7a2 2 0 0 1-2-2V4a2 2 0 0 1 2-2zM12 18h.01"
         }
         IconName::Monitor => {
             "M4 3h16a2 2 0 0 1 2 2v10a2 2 0 0 1-2 2H4a2 2 0 0 1-2-2V5a2 2 0 0 1 2-2zM8 21h8M12 17v4"

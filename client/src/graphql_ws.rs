@@ -30,24 +30,37 @@ pub enum Event {
 }
 
 /// The server's messages, by their `type`.
-#[derive(Debug, PartialEq, Deserialize)]
-#[serde(tag = "type", rename_all = "snake_case")]
+#[derive(Debug, PartialEq)]
 enum ServerMessage {
     ConnectionAck,
     Ping,
-    Next {
-        payload: Value,
-    },
-    Error {
-        payload: Value,
-    },
+    Next { payload: Value },
+    Error { payload: Value },
     Complete,
-    #[serde(other)]
     Other,
 }
 
 fn parse(text: &str) -> ServerMessage {
-    serde_json::from_str(text).unwrap_or(ServerMessage::Other)
+    // Read as a plain struct, then matched: serde's internally tagged enum
+    // would buffer each message first, and its buffer's decoder would be in
+    // the wasm for this alone.
+    #[derive(Deserialize)]
+    struct Message {
+        r#type: String,
+        #[serde(default)]
+        payload: Value,
+    }
+    let Ok(Message { r#type, payload }) = serde_json::from_str(text) else {
+        return ServerMessage::Other;
+    };
+    match r#type.as_str() {
+        "connection_ack" => ServerMessage::ConnectionAck,
+        "ping" => ServerMessage::Ping,
+        "next" => ServerMessage::Next { payload },
+        "error" => ServerMessage::Error { payload },
+        "complete" => ServerMessage::Complete,
+        _ => ServerMessage::Other,
+    }
 }
 
 /// `ws://host/graphql/ws`, or `wss://` when the page came over HTTPS.

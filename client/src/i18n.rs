@@ -1,5 +1,6 @@
 //! English and Russian, from the Fluent files under `locales/`.
 
+use dioxus_i18n::fluent::{FluentArgs, FluentValue};
 use dioxus_i18n::prelude::*;
 use unic_langid::{LanguageIdentifier, langid};
 
@@ -7,6 +8,38 @@ use crate::state::Language;
 
 pub const EN_US: &str = include_str!("../locales/en-US.ftl");
 pub const RU_RU: &str = include_str!("../locales/ru-RU.ftl");
+
+/// Translates a message: `t!("id")`, `t!("id", name: value, ...)`, as
+/// dioxus-i18n's own `t!` but through one function rather than its inline
+/// expansion (a context lookup and a panicking closure) at each of the
+/// hundreds of call sites, which cost the wasm several kilobytes. An unknown
+/// id shows as itself; a unit test below checks that every id exists.
+#[macro_export]
+macro_rules! t {
+    ($id:expr $(,)?) => {
+        $crate::i18n::translate($id, &[])
+    };
+    ($id:expr, $( $name:ident : $value:expr ),+ $(,)?) => {
+        $crate::i18n::translate($id, &[ $( (stringify!($name), $crate::i18n::arg($value)) ),+ ])
+    };
+}
+
+/// One argument of [`t!`].
+pub fn arg<'a>(value: impl Into<FluentValue<'a>>) -> FluentValue<'a> {
+    value.into()
+}
+
+#[inline(never)]
+pub fn translate(id: &str, args: &[(&'static str, FluentValue<'_>)]) -> String {
+    let mut named = FluentArgs::new();
+    for (name, value) in args {
+        named.set(*name, value.clone());
+    }
+    let args = (!args.is_empty()).then_some(&named);
+    i18n()
+        .try_translate_with_args(id, args)
+        .unwrap_or_else(|_| id.to_owned())
+}
 
 pub fn langid(language: Language) -> LanguageIdentifier {
     match language {
@@ -63,6 +96,9 @@ mod tests {
             include_str!("audit.rs"),
             include_str!("pager.rs"),
             include_str!("privacy.rs"),
+            include_str!("mfa.rs"),
+            include_str!("step_up.rs"),
+            include_str!("webauthn.rs"),
         ];
         for source in sources {
             for (i, _) in source.match_indices("t!(\"") {

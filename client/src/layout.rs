@@ -2,14 +2,14 @@
 //! narrow screens) and a header with the page title, language and theme
 //! toggles and the user menu.
 
+use crate::t;
 use dioxus::prelude::*;
-use dioxus_i18n::t;
 
 use crate::Route;
 use crate::components::{
     Avatar, DropdownMenu, Icon, IconName, MenuItem, Separator, Sheet, use_toasts,
 };
-use crate::session::use_session;
+use crate::session::{User, use_session};
 use crate::state::{Theme, use_ui};
 
 /// The sidebar: (message id, icon, where it goes); `None` is not built yet.
@@ -37,6 +37,7 @@ fn section(route: &Route) -> &'static str {
     match route {
         Route::SettingsProfile {}
         | Route::SettingsSecurity {}
+        | Route::SettingsMfa {}
         | Route::SettingsActivity {}
         | Route::SettingsPrivacy {} => "nav-settings",
         Route::AdminUsers {} | Route::AdminAudit { .. } => "nav-admin",
@@ -44,22 +45,39 @@ fn section(route: &Route) -> &'static str {
     }
 }
 
-/// Signed-in pages render inside this; anyone else is sent to `/login`, which
-/// brings them back here afterwards.
+/// Where a signed-in page must send the person instead of showing itself:
+/// to sign in; to the second factor while the session lacks it (coming back
+/// `here` afterwards); to set one up while the service demands it of them.
+pub fn gate(user: Option<&User>, here: &Route) -> Option<Route> {
+    let next = here.to_string();
+    match user {
+        None => Some(Route::Login { next }),
+        Some(user) if user.mfa_required => Some(Route::VerifyMfa { next }),
+        Some(user) if user.mfa_enrollment_required && *here != Route::SettingsMfa {} => {
+            Some(Route::SettingsMfa {})
+        }
+        Some(_) => None,
+    }
+}
+
+/// Signed-in pages render inside this; anyone else is sent away by
+/// [`gate`], to come back here afterwards.
 #[component]
 pub fn AppShell() -> Element {
     let session = use_session();
     let route = use_route::<Route>();
     let navigator = use_navigator();
-    let signed_in = session.is_signed_in();
-    let here = route.to_string();
+    let user = session.user().filter(|_| session.is_signed_in());
+    let held = gate(user.as_ref(), &route);
     let drawer = use_signal(|| false);
-    use_effect(move || {
-        if !session.is_signed_in() {
-            navigator.replace(Route::Login { next: here.clone() });
+    use_effect(use_reactive!(|route| {
+        let user = session.user().filter(|_| session.is_signed_in());
+        if let Some(to) = gate(user.as_ref(), &route) {
+            navigator.replace(to);
         }
-    });
-    if !signed_in {
+    }));
+    // Nothing of a page shows before the person is where they must be.
+    if held.is_some() {
         return rsx! {};
     }
     rsx! {
@@ -205,5 +223,59 @@ fn Header(drawer: Signal<bool>) -> Element {
                 }
             }
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn person(mfa_required: bool, mfa_enrollment_required: bool) -> User {
+        User {
+            id: "1".into(),
+            username: "ada".into(),
+            mfa_required,
+            mfa_enrollment_required,
+            ..User::default()
+        }
+    }
+
+    #[test]
+    fn signed_out_people_sign_in_and_come_back() {
+        let here = Route::SettingsPrivacy {};
+        assert_eq!(
+            gate(None, &here),
+            Some(Route::Login {
+                next: "/settings/privacy".into()
+            })
+        );
+    }
+
+    #[test]
+    fn a_password_only_session_gives_its_second_factor_first() {
+        let here = Route::AdminUsers {};
+        let to = gate(Some(&person(true, false)), &here);
+        assert_eq!(
+            to,
+            Some(Route::VerifyMfa {
+                next: "/admin/users".into()
+            })
+        );
+        // Even on the page where factors are set up.
+        assert!(gate(Some(&person(true, true)), &Route::SettingsMfa {}).is_some());
+    }
+
+    #[test]
+    fn an_admin_who_must_enrol_is_held_on_the_second_factor_settings() {
+        let admin = person(false, true);
+        assert_eq!(
+            gate(Some(&admin), &Route::Dashboard {}),
+            Some(Route::SettingsMfa {})
+        );
+        assert_eq!(gate(Some(&admin), &Route::SettingsMfa {}), None);
+        assert_eq!(
+            gate(Some(&person(false, false)), &Route::Dashboard {}),
+            None
+        );
     }
 }

@@ -2,8 +2,8 @@
 //! new password from the link, and verifying the email address from the
 //! link. They work signed in or not, outside the app shell.
 
+use crate::t;
 use dioxus::prelude::*;
-use dioxus_i18n::t;
 
 use crate::Route;
 use crate::api::{self, ApiError};

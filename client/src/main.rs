@@ -1,5 +1,5 @@
-//! The web client of the auth service: sign in, register, the dashboard
-//! shell, account settings, the admin console and the pages mailed links
+//! The web client of the auth service: sign in (with a second factor or a
+//! passkey), register, the dashboard shell, account settings, the admin console and the pages mailed links
 //! open, in English and Russian, light and dark.
 
 mod admin;
@@ -10,15 +10,19 @@ mod graphql_ws;
 mod i18n;
 mod layout;
 mod mail_links;
+mod mfa;
 mod pager;
 mod pages;
 mod privacy;
+mod qr;
 mod session;
 mod settings;
 mod state;
+mod step_up;
 mod storage;
 mod time;
 mod validation;
+mod webauthn;
 
 use dioxus::prelude::*;
 
@@ -26,11 +30,13 @@ use admin::{Admin, AdminAudit, AdminOnly, AdminUsers};
 use components::{Toaster, Toasts};
 use layout::AppShell;
 use mail_links::{ForgotPassword, ResetPassword, UnlockSignIn, VerifyEmail};
+use mfa::{SettingsMfa, VerifyMfa};
 use pages::{Dashboard, Login, NotFound, Register};
 use privacy::{SettingsActivity, SettingsPrivacy};
 use session::use_session_provider;
 use settings::{Settings, SettingsProfile, SettingsSecurity};
 use state::use_ui_provider;
+use step_up::StepUpDialog;
 
 #[derive(Routable, Clone, PartialEq, Debug)]
 #[rustfmt::skip]
@@ -45,6 +51,8 @@ pub enum Route {
                 SettingsProfile {},
                 #[route("/security")]
                 SettingsSecurity {},
+                #[route("/two-factor")]
+                SettingsMfa {},
                 #[route("/activity")]
                 SettingsActivity {},
                 #[route("/privacy")]
@@ -71,6 +79,9 @@ pub enum Route {
     Login { next: String },
     #[route("/register")]
     Register {},
+    // Outside the shell: a password-only session may do little else.
+    #[route("/sign-in/verify?:next")]
+    VerifyMfa { next: String },
     // Reached from mailed links, signed in or not.
     #[route("/forgot-password")]
     ForgotPassword {},
@@ -95,6 +106,7 @@ fn App() -> Element {
     use_context_provider(Toasts::new);
     rsx! {
         Router::<Route> {}
+        StepUpDialog {}
         Toaster {}
     }
 }

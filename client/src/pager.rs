@@ -3,8 +3,8 @@
 
 use std::future::Future;
 
+use crate::t;
 use dioxus::prelude::*;
-use dioxus_i18n::t;
 
 use crate::api::{ApiError, Page};
 use crate::components::{Alert, Button, Variant};

@@ -2,8 +2,8 @@
 //! Settings are in `settings.rs`; the pages mailed links open, in
 //! `mail_links.rs`.
 
+use crate::t;
 use dioxus::prelude::*;
-use dioxus_i18n::t;
 
 use crate::Route;
 use crate::api::{self, ApiError};
@@ -12,7 +12,7 @@ use crate::components::{
 };
 use crate::session::use_session;
 use crate::state::use_ui;
-use crate::validation;
+use crate::{validation, webauthn};
 
 /// Where to go after signing in: back to the signed-in page that asked for
 /// it, if it was one of ours, else the dashboard.
@@ -22,6 +22,7 @@ pub fn destination(next: &str) -> Route {
             route @ (Route::Dashboard {}
             | Route::SettingsProfile {}
             | Route::SettingsSecurity {}
+            | Route::SettingsMfa {}
             | Route::SettingsActivity {}
             | Route::SettingsPrivacy {}
             | Route::AdminUsers {}
@@ -118,6 +119,32 @@ pub fn Login(next: String) -> Element {
             busy.set(false);
         });
     };
+    // No email typed: the browser offers this site's passkeys to choose from.
+    let mut passkey_failure = use_signal(|| None::<&'static str>);
+    let passkey = move |_| {
+        if busy() {
+            return;
+        }
+        busy.set(true);
+        failure.set(None);
+        passkey_failure.set(None);
+        spawn(async move {
+            let result = async {
+                let challenge = api::start_passkey_sign_in().await?;
+                let assertion = webauthn::get(challenge).await?;
+                Ok::<_, webauthn::PasskeyError>(
+                    api::finish_passkey_sign_in(assertion, remember_me()).await?,
+                )
+            }
+            .await;
+            match result {
+                Ok((user, tokens)) => session.sign_in(user, tokens),
+                Err(webauthn::PasskeyError::Api(error)) => failure.set(Some(error)),
+                Err(other) => passkey_failure.set(Some(other.message_id())),
+            }
+            busy.set(false);
+        });
+    };
 
     rsx! {
         AuthCard { title: t!("login-title"), subtitle: t!("login-subtitle"),
@@ -127,6 +154,9 @@ pub fn Login(next: String) -> Element {
                 }
                 if let Some(error) = failure() {
                     Alert { {t!(error.sign_in_message_id())} }
+                }
+                if let Some(id) = passkey_failure() {
+                    Alert { {t!(id)} }
                 }
                 Field { id: "email", label: t!("field-email"), value: email, r#type: "email",
                         autocomplete: "email", error: message(email_error()) }
@@ -139,6 +169,17 @@ pub fn Login(next: String) -> Element {
                 Checkbox { id: "remember-me", label: t!("field-remember-me"), checked: remember_me }
                 Button { r#type: "submit", loading: busy(), class: "w-full",
                     if busy() { {t!("login-busy")} } else { {t!("login-submit")} }
+                }
+            }
+            if webauthn::supported() {
+                div { class: "my-4 flex items-center gap-3 text-xs uppercase text-muted-foreground",
+                    span { class: "h-px flex-1 bg-border" }
+                    {t!("sign-in-or")}
+                    span { class: "h-px flex-1 bg-border" }
+                }
+                Button { variant: Variant::Outline, class: "w-full", onclick: passkey,
+                    Icon { name: IconName::Key, class: "h-4 w-4" }
+                    {t!("login-passkey")}
                 }
             }
             p { class: "mt-6 text-center text-sm text-muted-foreground",

@@ -1,8 +1,8 @@
 //! Settings › Activity (the person's own audit trail) and Settings › Privacy
 //! (take a copy of one's data; delete the account).
 
+use crate::t;
 use dioxus::prelude::*;
-use dioxus_i18n::t;
 use wasm_bindgen::prelude::*;
 
 use crate::Route;
@@ -56,7 +56,7 @@ export function save_file(name, type, text) {
 }")]
 extern "C" {
     /// Hands `text` to the browser as a downloaded file.
-    fn save_file(name: &str, r#type: &str, text: &str);
+    pub(crate) fn save_file(name: &str, r#type: &str, text: &str);
 }
 
 /// The downloaded file's name, dated so that copies taken on different days

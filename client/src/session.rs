@@ -35,6 +35,13 @@ pub struct User {
     /// "en" or "ru".
     #[serde(default)]
     pub locale: String,
+    /// Signed in with a password only: the second factor is still to come,
+    /// and until then the service allows little else.
+    #[serde(default)]
+    pub mfa_required: bool,
+    /// An admin who must set up a second factor before anything else.
+    #[serde(default)]
+    pub mfa_enrollment_required: bool,
 }
 
 impl User {
@@ -126,7 +133,14 @@ impl AuthState {
 #[derive(Clone, Copy)]
 pub struct Session {
     state: Signal<AuthState>,
+    /// Calls waiting for the person to prove again it is them (the step-up
+    /// dialog, `step_up.rs`, is open while this is not empty); each learns
+    /// whether they did.
+    step_up: Signal<Vec<Rc<StepUpWaiter>>>,
 }
+
+/// One call waiting on the step-up dialog.
+pub struct StepUpWaiter(std::cell::Cell<Option<futures::channel::oneshot::Sender<bool>>>);
 
 pub fn use_session() -> Session {
     use_context()
@@ -137,6 +151,7 @@ pub fn use_session() -> Session {
 pub fn use_session_provider() {
     let session = use_context_provider(|| Session {
         state: Signal::new(AuthState::load()),
+        step_up: Signal::new(Vec::new()),
     });
     // Who is signed in, not with which tokens: a refresh must not reconnect.
     let account = use_memo(move || {
@@ -205,9 +220,34 @@ impl Session {
         }
     }
 
-    /// Runs `call` with the access token; if the service refuses it, refreshes
-    /// once and retries, and signs out when that fails too.
+    /// Runs `call` with the access token, and does what the service's
+    /// refusal asks: on `UNAUTHENTICATED` refreshes once and retries (signing
+    /// out when that fails too); on `REAUTHENTICATION_REQUIRED` asks the
+    /// person to prove it is them (the step-up dialog) and retries once; on
+    /// `MFA_REQUIRED` or `MFA_ENROLLMENT_REQUIRED` notes it on the user, which
+    /// sends the pages to the second-factor page or to set one up.
     pub async fn authorized<T, F>(&self, call: impl Fn(Option<String>) -> F) -> Result<T, ApiError>
+    where
+        F: Future<Output = Result<T, ApiError>>,
+    {
+        let mut result = self.authorized_without_step_up(&call).await;
+        if result.as_ref().err() == Some(&ApiError::ReauthenticationRequired)
+            && self.step_up().await
+        {
+            result = self.authorized_without_step_up(&call).await;
+        }
+        if let Err(error) = &result {
+            self.note_refusal(error);
+        }
+        result
+    }
+
+    /// [`Session::authorized`] without the step-up: for the calls the step-up
+    /// dialog itself makes, which must not wait for it.
+    pub async fn authorized_without_step_up<T, F>(
+        &self,
+        call: impl Fn(Option<String>) -> F,
+    ) -> Result<T, ApiError>
     where
         F: Future<Output = Result<T, ApiError>>,
     {
@@ -223,6 +263,64 @@ impl Session {
                 retried
             }
             other => other,
+        }
+    }
+
+    /// The service says this session may not do that yet: a stale user
+    /// stored before (the other tab's sign-in, a policy turned on since)
+    /// learns what it must do first.
+    fn note_refusal(&self, error: &ApiError) {
+        let mut state = self.state.peek().clone();
+        let Some(user) = state.user.as_mut() else {
+            return;
+        };
+        match error {
+            ApiError::MfaRequired if !user.mfa_required => user.mfa_required = true,
+            ApiError::MfaEnrollmentRequired if !user.mfa_enrollment_required => {
+                user.mfa_enrollment_required = true
+            }
+            _ => return,
+        }
+        self.store(state);
+    }
+
+    /// Opens the step-up dialog (or joins the one open) and waits for it:
+    /// true once the person proved it is them and the new pair is stored.
+    async fn step_up(&self) -> bool {
+        let (sender, receiver) = futures::channel::oneshot::channel();
+        let mut waiting = self.step_up;
+        waiting
+            .write()
+            .push(Rc::new(StepUpWaiter(std::cell::Cell::new(Some(sender)))));
+        receiver.await.unwrap_or(false)
+    }
+
+    /// Whether a call waits for the person to prove it is them.
+    pub fn step_up_pending(&self) -> bool {
+        !self.step_up.read().is_empty()
+    }
+
+    /// The step-up dialog's end: `Some` with the pair `reauthenticate` gave
+    /// (stored, and the waiting calls retried), `None` if the person gave up.
+    pub fn finish_step_up(&self, signed_in: Option<(User, Tokens)>) {
+        let done = signed_in.is_some();
+        if let Some((user, tokens)) = signed_in {
+            self.replace_pair(user, tokens);
+        }
+        let mut waiting = self.step_up;
+        for waiter in waiting.write().drain(..) {
+            if let Some(sender) = waiter.0.take() {
+                let _ = sender.send(done);
+            }
+        }
+    }
+
+    /// Stores the pair a second factor or a step-up gave, over the one the
+    /// session had: the same account, at a higher level or fresher.
+    pub fn replace_pair(&self, user: User, tokens: Tokens) {
+        let same_account = self.state.peek().user_id().as_deref() == Some(user.id.as_str());
+        if same_account {
+            self.sign_in(user, tokens);
         }
     }
 
@@ -512,6 +610,8 @@ mod tests {
             is_admin: false,
             email_verified: true,
             locale: "en".into(),
+            mfa_required: false,
+            mfa_enrollment_required: false,
         }
     }
 
@@ -556,7 +656,10 @@ mod tests {
             "full_name":null,"is_admin":false},"tokens":{"access_token":"a","refresh_token":"r"}}"#;
         let auth: AuthState = serde_json::from_str(old).unwrap();
         assert!(auth.is_signed_in());
-        assert!(!auth.user.unwrap().email_verified);
+        let user = auth.user.unwrap();
+        assert!(!user.email_verified);
+        // Stored before second factors: the next `me` tells.
+        assert!(!user.mfa_required && !user.mfa_enrollment_required);
     }
 
     #[test]

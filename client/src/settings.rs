@@ -1,10 +1,10 @@
 //! The signed-in person's own account: the profile (name, username,
 //! language) and security (password, signed-in devices), as tabs of one
-//! Settings page inside the app shell; its Activity and Privacy tabs are in
-//! `privacy.rs`.
+//! Settings page inside the app shell; its two-factor tab is in `mfa.rs`,
+//! its Activity and Privacy tabs in `privacy.rs`.
 
+use crate::t;
 use dioxus::prelude::*;
-use dioxus_i18n::t;
 
 use crate::Route;
 use crate::api::{self, ApiError, Device, ProfileChange};
@@ -17,9 +17,10 @@ use crate::session::use_session;
 use crate::state::{Language, use_ui};
 use crate::{time, validation};
 
-const TABS: [(&str, Route); 4] = [
+const TABS: [(&str, Route); 5] = [
     ("settings-profile", Route::SettingsProfile {}),
     ("settings-security", Route::SettingsSecurity {}),
+    ("settings-mfa", Route::SettingsMfa {}),
     ("settings-activity", Route::SettingsActivity {}),
     ("settings-privacy", Route::SettingsPrivacy {}),
 ];

@@ -66,9 +66,96 @@ pub fn required_password(value: &str) -> Option<&'static str> {
     }
 }
 
+/// A code as typed, without the spaces and dashes people put in to read
+/// it; the service ignores a recovery code's case and dashes.
+pub fn compact_code(value: &str) -> String {
+    value
+        .chars()
+        .filter(|c| !c.is_whitespace() && *c != '-')
+        .collect()
+}
+
+/// An authenticator's 6 digits.
+pub fn authenticator_code(value: &str) -> Option<&'static str> {
+    let code = compact_code(value);
+    if code.is_empty() {
+        Some("error-code-required")
+    } else if code.len() != 6 || !code.chars().all(|c| c.is_ascii_digit()) {
+        Some("error-authenticator-code")
+    } else {
+        None
+    }
+}
+
+/// An authenticator's 6 digits, or a recovery code: 16 letters and digits
+/// (`abcd-efgh-jkmn-pqrs`).
+pub fn second_factor_code(value: &str) -> Option<&'static str> {
+    let code = compact_code(value);
+    let recovery = code.len() == 16 && code.chars().all(|c| c.is_ascii_alphanumeric());
+    match authenticator_code(value) {
+        Some(_) if recovery => None,
+        Some("error-authenticator-code") => Some("error-second-factor-code"),
+        other => other,
+    }
+}
+
+/// A passkey's name: something to tell it from the others by.
+pub fn passkey_name(value: &str) -> Option<&'static str> {
+    let name = value.trim();
+    if name.is_empty() {
+        Some("error-passkey-name-required")
+    } else if name.chars().count() > 100 || name.chars().any(char::is_control) {
+        Some("error-passkey-name-long")
+    } else {
+        None
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn second_factor_codes() {
+        assert_eq!(authenticator_code("123 456"), None);
+        assert_eq!(compact_code(" 123 456 "), "123456");
+        assert_eq!(authenticator_code(""), Some("error-code-required"));
+        for bad in ["12345", "1234567", "12345a", "abcd-efgh-jkmn-pqrs"] {
+            assert_eq!(
+                authenticator_code(bad),
+                Some("error-authenticator-code"),
+                "{bad}"
+            );
+        }
+        assert_eq!(second_factor_code("654321"), None);
+        assert_eq!(second_factor_code("ABCD-efgh-JKMN-pqrs"), None);
+        assert_eq!(second_factor_code("abcd efgh jkmn pqrs"), None);
+        assert_eq!(compact_code("abcd-efgh-jkmn-pqrs"), "abcdefghjkmnpqrs");
+        assert_eq!(second_factor_code("  "), Some("error-code-required"));
+        for bad in [
+            "abcd-efgh",
+            "abcd-efgh-jkmn-pqrs-tuvw",
+            "abcd-efgh-jkmn-pq!s",
+            "12345",
+        ] {
+            assert_eq!(
+                second_factor_code(bad),
+                Some("error-second-factor-code"),
+                "{bad}"
+            );
+        }
+    }
+
+    #[test]
+    fn passkey_names() {
+        assert_eq!(passkey_name(" Laptop "), None);
+        assert_eq!(passkey_name("  "), Some("error-passkey-name-required"));
+        assert_eq!(
+            passkey_name(&"x".repeat(101)),
+            Some("error-passkey-name-long")
+        );
+        assert_eq!(passkey_name("a\nb"), Some("error-passkey-name-long"));
+    }
 
     #[test]
     fn emails() {
