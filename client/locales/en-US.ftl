@@ -310,6 +310,8 @@ audit-kind-mfa-verified = Second factor passed
 audit-kind-mfa-failed = Second factor failed
 audit-kind-reauthenticated = Identity confirmed again
 audit-kind-mfa-reset = Second factors reset
+audit-kind-passkey-added = Passkey added
+audit-kind-passkey-removed = Passkey removed
 audit-kind-other = Other event
 
 settings-mfa = Two-factor

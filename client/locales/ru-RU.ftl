@@ -315,6 +315,8 @@ audit-kind-mfa-verified = Второй фактор подтверждён
 audit-kind-mfa-failed = Неверный второй фактор
 audit-kind-reauthenticated = Личность подтверждена повторно
 audit-kind-mfa-reset = Второй фактор сброшен
+audit-kind-passkey-added = Добавлен ключ доступа
+audit-kind-passkey-removed = Удалён ключ доступа
 audit-kind-other = Другое событие
 
 settings-mfa = Второй фактор

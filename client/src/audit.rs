@@ -43,13 +43,15 @@ pub enum AuditKind {
     MfaFailed,
     Reauthenticated,
     MfaReset,
+    PasskeyAdded,
+    PasskeyRemoved,
     #[serde(other)]
     Other,
 }
 
 impl AuditKind {
     /// Every kind an admin can filter by, in the order the filter lists them.
-    pub const ALL: [Self; 28] = [
+    pub const ALL: [Self; 30] = [
         Self::Registered,
         Self::LoginSucceeded,
         Self::LoginFailed,
@@ -78,6 +80,8 @@ impl AuditKind {
         Self::MfaFailed,
         Self::Reauthenticated,
         Self::MfaReset,
+        Self::PasskeyAdded,
+        Self::PasskeyRemoved,
     ];
 
     /// The Fluent message id that names it.
@@ -111,6 +115,8 @@ impl AuditKind {
             Self::MfaFailed => "audit-kind-mfa-failed",
             Self::Reauthenticated => "audit-kind-reauthenticated",
             Self::MfaReset => "audit-kind-mfa-reset",
+            Self::PasskeyAdded => "audit-kind-passkey-added",
+            Self::PasskeyRemoved => "audit-kind-passkey-removed",
             Self::Other => "audit-kind-other",
         }
     }
@@ -339,7 +345,7 @@ mod tests {
             json!("REFRESH_TOKEN_REUSED")
         );
         // A kind added to the service later still reads.
-        let new: AuditKind = serde_json::from_value(json!("PASSKEY_ADDED")).unwrap();
+        let new: AuditKind = serde_json::from_value(json!("SOMETHING_NEW")).unwrap();
         assert_eq!(new, AuditKind::Other);
         let actor: AuditActor = serde_json::from_value(json!("SELF")).unwrap();
         assert_eq!(actor, AuditActor::Own);
