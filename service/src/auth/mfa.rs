@@ -296,7 +296,8 @@ impl Auth {
     ) -> Result<(), AuthError> {
         self.step_up(caller)?;
         let user = &caller.user;
-        if !self.mfa_status(caller).await?.totp {
+        let on = factors::totp(&self.db, user.id).await?;
+        if !on.is_some_and(|factor| factor.confirmed) {
             return Err(no_authenticator());
         }
         self.check_factor(caller, &SecondFactor::Code(code), client)
