@@ -145,9 +145,15 @@ impl Turn {
         Ok(deleted)
     }
 
-    /// Ends the turn: on PostgreSQL, closing the connection releases the lock.
+    /// Ends the turn: on PostgreSQL, unlocks and closes its connection.
     pub async fn end(self) -> Result<(), StorageError> {
-        if let Holder::Postgres(connection) = self.0 {
+        if let Holder::Postgres(mut connection) = self.0 {
+            // The server drops a closed connection's locks only some time
+            // after `close` returns; the next turn may be asked for at once.
+            sqlx::query("SELECT pg_advisory_unlock($1)")
+                .bind(TURN_LOCK)
+                .execute(&mut connection)
+                .await?;
             connection.close().await?;
         }
         Ok(())
