@@ -399,6 +399,8 @@ test('step-up: past the window, a sensitive action asks to confirm it is you, th
     assert.equal(exports.length, 1);
 
     await page.click('#language-toggle');
+    // The toast raised in Russian follows the language while it shows.
+    await page.getByText('This needs you to confirm it is you').waitFor();
     await page.click('#theme-toggle');
     const download = page.waitForEvent('download');
     await page.getByRole('button', { name: 'Download my data' }).click();

@@ -3,7 +3,7 @@
 //! and the audit log. Only admins see it; the service refuses everyone else
 //! whatever the page shows.
 
-use crate::t;
+use crate::{t, text};
 use dioxus::prelude::*;
 
 use crate::Route;
@@ -199,14 +199,14 @@ pub fn AdminUsers() -> Element {
                             for row in items.write().iter_mut().filter(|r| r.id == changed.id) {
                                 *row = changed.clone();
                             }
-                            t!("admin-toast-changed", email: email)
+                            text!("admin-toast-changed", email: email)
                         }
                         Done::SessionsEnded(count) => {
-                            t!("admin-toast-sessions-ended", email: email, count: count)
+                            text!("admin-toast-sessions-ended", email: email, count: count)
                         }
                         Done::Deleted => {
                             items.write().retain(|r| r.id != user.id);
-                            t!("admin-toast-deleted", email: email)
+                            text!("admin-toast-deleted", email: email)
                         }
                     };
                     toasts.push(message);

@@ -4,6 +4,8 @@
 
 use dioxus::prelude::*;
 
+use crate::i18n::Text;
+
 const FOCUS: &str = "focus-visible:outline-none focus-visible:ring-2 focus-visible:ring-ring focus-visible:ring-offset-2 focus-visible:ring-offset-background";
 
 #[derive(Clone, Copy, PartialEq, Default)]
@@ -364,7 +366,7 @@ pub fn Sheet(open: Signal<bool>, label: String, children: Element) -> Element {
 #[derive(Clone, PartialEq)]
 pub struct Toast {
     id: u64,
-    message: String,
+    message: Text,
 }
 
 /// Short-lived messages in a corner; `push` from anywhere below the provider
@@ -383,7 +385,7 @@ impl Toasts {
         }
     }
 
-    pub fn push(&self, message: String) {
+    pub fn push(&self, message: Text) {
         let (mut list, mut next) = (self.list, self.next);
         let id = next();
         next += 1;
@@ -413,7 +415,7 @@ pub fn Toaster() -> Element {
                 div {
                     key: "{toast.id}",
                     class: "pointer-events-auto rounded-md border border-border bg-card px-4 py-3 text-sm shadow-lg",
-                    "{toast.message}"
+                    {toast.message.show()}
                 }
             }
         }

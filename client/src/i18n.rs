@@ -24,6 +24,36 @@ macro_rules! t {
     };
 }
 
+/// A message translated when shown rather than when raised (`text!`, with
+/// the arguments of [`t!`]), for text that stays on screen while the
+/// language may change: a toast.
+#[macro_export]
+macro_rules! text {
+    ($id:expr $(,)?) => {
+        $crate::i18n::Text::new($id, Vec::new())
+    };
+    ($id:expr, $( $name:ident : $value:expr ),+ $(,)?) => {
+        $crate::i18n::Text::new($id, vec![ $( (stringify!($name), $crate::i18n::arg($value)) ),+ ])
+    };
+}
+
+#[derive(Clone, PartialEq)]
+pub struct Text {
+    id: &'static str,
+    args: Vec<(&'static str, FluentValue<'static>)>,
+}
+
+impl Text {
+    pub fn new(id: &'static str, args: Vec<(&'static str, FluentValue<'static>)>) -> Self {
+        Self { id, args }
+    }
+
+    /// In the language chosen now.
+    pub fn show(&self) -> String {
+        translate(self.id, &self.args)
+    }
+}
+
 /// One argument of [`t!`].
 pub fn arg<'a>(value: impl Into<FluentValue<'a>>) -> FluentValue<'a> {
     value.into()
@@ -101,14 +131,16 @@ mod tests {
             include_str!("webauthn.rs"),
         ];
         for source in sources {
-            for (i, _) in source.match_indices("t!(\"") {
-                // `format!("…` also ends in `t!("`.
-                if source[..i].ends_with(|c: char| c.is_alphanumeric() || c == '_') {
-                    continue;
+            for call in ["t!(\"", "text!(\""] {
+                for (i, _) in source.match_indices(call) {
+                    // `format!("…` also ends in `t!("`.
+                    if source[..i].ends_with(|c: char| c.is_alphanumeric() || c == '_') {
+                        continue;
+                    }
+                    let rest = &source[i + call.len()..];
+                    let id = &rest[..rest.find('"').unwrap()];
+                    assert!(en.contains(id), "{call}{id}\") has no message");
                 }
-                let rest = &source[i + 4..];
-                let id = &rest[..rest.find('"').unwrap()];
-                assert!(en.contains(id), "t!(\"{id}\") has no message");
             }
             for (i, _) in source.match_indices("\"error-") {
                 let rest = &source[i + 1..];

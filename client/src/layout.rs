@@ -2,7 +2,7 @@
 //! narrow screens) and a header with the page title, language and theme
 //! toggles and the user menu.
 
-use crate::t;
+use crate::{t, text};
 use dioxus::prelude::*;
 
 use crate::Route;
@@ -213,7 +213,7 @@ fn Header(drawer: Signal<bool>) -> Element {
                     }
                     MenuItem {
                         onclick: move |_| {
-                            toasts.push(t!("toast-signed-out"));
+                            toasts.push(text!("toast-signed-out"));
                             // Outlives this header, which signing out removes.
                             dioxus::core::spawn_forever(async move { session.logout().await });
                         },

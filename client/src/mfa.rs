@@ -4,7 +4,7 @@
 //! the recovery codes, shown once), makes new recovery codes, and adds,
 //! renames and removes passkeys.
 
-use crate::t;
+use crate::{t, text};
 use dioxus::prelude::*;
 use wasm_bindgen::prelude::*;
 
@@ -102,9 +102,15 @@ pub fn VerifyMfa(next: String) -> Element {
         });
     };
     let email = session.user().map(|u| u.email).unwrap_or_default();
+    // Offer a passkey only to an account that has one.
+    let subtitle = if has_passkey {
+        t!("verify-mfa-subtitle-passkey", email: email)
+    } else {
+        t!("verify-mfa-subtitle", email: email)
+    };
 
     rsx! {
-        AuthCard { title: t!("verify-mfa-title"), subtitle: t!("verify-mfa-subtitle", email: email),
+        AuthCard { title: t!("verify-mfa-title"), subtitle: subtitle,
             form { class: "grid gap-4", novalidate: true, onsubmit: submit,
                 if let Some(id) = failure() {
                     Alert { {t!(id)} }
@@ -224,23 +230,23 @@ pub fn SettingsMfa() -> Element {
                     session
                         .authorized(|token| api::disable_totp(token, code.clone()))
                         .await
-                        .map(|()| t!("toast-totp-off"))
+                        .map(|()| text!("toast-totp-off"))
                 }
                 Pending::Regenerate => session
                     .authorized(api::regenerate_recovery_codes)
                     .await
                     .map(|codes| {
                         fresh_codes.set(Some(codes));
-                        t!("toast-recovery-codes-made")
+                        text!("toast-recovery-codes-made")
                     }),
                 Pending::Rename { id, .. } => session
                     .authorized(|token| api::rename_passkey(token, id.clone(), value.clone()))
                     .await
-                    .map(|()| t!("toast-passkey-renamed")),
+                    .map(|()| text!("toast-passkey-renamed")),
                 Pending::Remove { id, .. } => session
                     .authorized(|token| api::remove_passkey(token, id.clone()))
                     .await
-                    .map(|()| t!("toast-passkey-removed")),
+                    .map(|()| text!("toast-passkey-removed")),
             };
             busy.set(false);
             match done {
@@ -509,8 +515,8 @@ fn RecoveryCodes(codes: Vec<String>, ondone: EventHandler<()>) -> Element {
                         let promise = copy_text(&copied);
                         spawn(async move {
                             match wasm_bindgen_futures::JsFuture::from(promise).await {
-                                Ok(_) => toasts.push(t!("toast-recovery-copied")),
-                                Err(_) => toasts.push(t!("error-copy-failed")),
+                                Ok(_) => toasts.push(text!("toast-recovery-copied")),
+                                Err(_) => toasts.push(text!("error-copy-failed")),
                             }
                         });
                     },
@@ -575,7 +581,7 @@ fn Passkeys(
                     let mut name = name;
                     name.set(String::new());
                     submitted.set(false);
-                    toasts.push(t!("toast-passkey-added"));
+                    toasts.push(text!("toast-passkey-added"));
                     onadded.call(());
                 }
                 Err(error) => failure.set(Some(error.message_id())),

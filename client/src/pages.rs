@@ -2,7 +2,7 @@
 //! Settings are in `settings.rs`; the pages mailed links open, in
 //! `mail_links.rs`.
 
-use crate::t;
+use crate::{t, text};
 use dioxus::prelude::*;
 
 use crate::Route;
@@ -250,7 +250,7 @@ pub fn Register() -> Element {
             match result {
                 Ok((user, tokens)) => {
                     session.sign_in(user, tokens);
-                    toasts.push(t!("toast-registered"));
+                    toasts.push(text!("toast-registered"));
                 }
                 Err(error) => failure.set(Some(error)),
             }
@@ -376,8 +376,8 @@ pub fn ResendVerification(
         spawn(async move {
             let email = session.user().map(|u| u.email).unwrap_or_default();
             match session.authorized(api::request_email_verification).await {
-                Ok(()) => toasts.push(t!("toast-verification-sent", email: email)),
-                Err(error) => toasts.push(t!(error.message_id())),
+                Ok(()) => toasts.push(text!("toast-verification-sent", email: email)),
+                Err(error) => toasts.push(text!(error.message_id())),
             }
             busy.set(false);
         });

@@ -1,7 +1,7 @@
 //! Settings › Activity (the person's own audit trail) and Settings › Privacy
 //! (take a copy of one's data; delete the account).
 
-use crate::t;
+use crate::{t, text};
 use dioxus::prelude::*;
 use wasm_bindgen::prelude::*;
 
@@ -91,9 +91,9 @@ pub fn SettingsPrivacy() -> Element {
                     let text = serde_json::to_string_pretty(&data).unwrap_or_default();
                     let today: String = js_sys::Date::new_0().to_iso_string().into();
                     save_file(&export_file_name(&today), "application/json", &text);
-                    toasts.push(t!("toast-data-exported"));
+                    toasts.push(text!("toast-data-exported"));
                 }
-                Err(error) => toasts.push(t!(error.message_id())),
+                Err(error) => toasts.push(text!(error.message_id())),
             }
             exporting.set(false);
         });

@@ -3,7 +3,7 @@
 //! Settings page inside the app shell; its two-factor tab is in `mfa.rs`,
 //! its Activity and Privacy tabs in `privacy.rs`.
 
-use crate::t;
+use crate::{t, text};
 use dioxus::prelude::*;
 
 use crate::Route;
@@ -126,11 +126,8 @@ pub fn SettingsProfile() -> Element {
                     session.update_user(user);
                     if let Some(language) = language.filter(|l| *l != ui.get().language) {
                         ui.set_language(language);
-                        // The translations switch after this render: let them,
-                        // so the toast speaks the language just chosen.
-                        gloo_timers::future::sleep(std::time::Duration::ZERO).await;
                     }
-                    toasts.push(t!("toast-profile-saved"));
+                    toasts.push(text!("toast-profile-saved"));
                 }
                 Err(error) => failure.set(Some(error)),
             }
@@ -246,7 +243,7 @@ fn ChangePassword(onchanged: EventHandler<()>) -> Element {
                     }
                     submitted.set(false);
                     changed.set(true);
-                    toasts.push(t!("toast-password-changed"));
+                    toasts.push(text!("toast-password-changed"));
                     onchanged.call(());
                 }
                 Err(error) => failure.set(Some(error)),
@@ -314,13 +311,13 @@ fn Devices(changes: Signal<u32>) -> Element {
                 Pending::Device { id, .. } => session
                     .authorized(|token| api::revoke_session(token, id.clone()))
                     .await
-                    .map(|_| t!("toast-device-signed-out")),
+                    .map(|_| text!("toast-device-signed-out")),
                 Pending::AllOthers => session
                     .authorized(api::logout_everywhere_else)
                     .await
-                    .map(|count| t!("toast-signed-out-others", count: count)),
+                    .map(|count| text!("toast-signed-out-others", count: count)),
             };
-            toasts.push(message.unwrap_or_else(|error| t!(error.message_id())));
+            toasts.push(message.unwrap_or_else(|error| text!(error.message_id())));
             busy.set(false);
             pending.set(None);
             changes += 1;
