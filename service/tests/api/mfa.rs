@@ -932,27 +932,29 @@ async fn a_passkey_answer_for_another_site_is_refused(engine: Engine) {
     // A phishing page relaying the site's challenge: the browser reports
     // the page it is on. And an answer made for another relying party:
     // the authenticator hashes that one's id into what it signs.
-    let elsewhere: [(&str, fn(&mut Request)); 2] = [
-        ("origin", |request| {
-            request.origin = "http://evil.test".into()
-        }),
-        ("rp id", |request| request.rp_id = "evil.test".into()),
-    ];
-    for (what, move_it) in elsewhere {
+    let site = app.config.public_url.as_str();
+    for (origin, rp_id) in [("http://evil.test", "app.test"), (site, "evil.test")] {
+        let elsewhere = |request: Request| Request {
+            origin: origin.into(),
+            rp_id: rp_id.into(),
+            ..request
+        };
         let (id, options) = ceremony(&app, START_SIGN_IN, None).await;
-        let mut request = key.request(&options);
-        move_it(&mut request);
-        let alone = finish_sign_in(&app, &id, key.get_for(&request)).await;
-        assert_eq!(error_code(&alone).0, "INVALID_MFA_CODE", "{what}: {alone}");
+        let answer = key.get_for(&elsewhere(key.request(&options)));
+        let alone = finish_sign_in(&app, &id, answer).await;
+        assert_eq!(
+            error_code(&alone).0,
+            "INVALID_MFA_CODE",
+            "{origin} {rp_id}: {alone}"
+        );
 
         let (id, options) = ceremony(&app, START_VERIFICATION, Some(&held)).await;
-        let mut request = key.request(&options);
-        move_it(&mut request);
-        let second = verify_answer(&app, &held, &id, key.get_for(&request)).await;
+        let answer = key.get_for(&elsewhere(key.request(&options)));
+        let second = verify_answer(&app, &held, &id, answer).await;
         assert_eq!(
             error_code(&second).0,
             "INVALID_MFA_CODE",
-            "{what}: {second}"
+            "{origin} {rp_id}: {second}"
         );
     }
     // On the site itself, the passkey works.
@@ -962,8 +964,9 @@ async fn a_passkey_answer_for_another_site_is_refused(engine: Engine) {
 
 /// webauthn-rs refuses an answer whose signature counter is not past the
 /// one stored (the service stores each use's): one of two copies of the
-/// key has answered since. A passkey that does not count (synced, always
-/// 0) is not held to it.
+/// key has answered since. (A verification compares with the count stored
+/// when it started, which is the ceremony's state.) A passkey that does
+/// not count (synced, always 0) is not held to it.
 async fn a_passkey_whose_counter_goes_back_is_refused(engine: Engine) {
     let app = TestApp::spawn(engine).await;
     let mut key = new_passkey(&app);
