@@ -10,6 +10,8 @@ use chrono::{DateTime, Duration, Utc};
 use serde_json::{Value, json};
 use totp_rs::{Builder, Secret};
 
+use service::storage::passkeys as stored_passkeys;
+
 use crate::authenticator::{Authenticator, Request};
 use crate::helpers::{Engine, PASSWORD, TestApp, assert_no_errors, error_code, tokens, user_id};
 
@@ -30,6 +32,9 @@ on_both_engines!(
     a_passkey_answer_is_refused_for_another_ceremony,
     a_passkey_answer_for_another_site_is_refused,
     a_passkey_whose_counter_goes_back_is_refused,
+    a_cloned_passkey_is_refused_even_on_a_ceremony_started_before_its_original_moved_on,
+    of_two_uses_finishing_together_the_lower_count_is_not_written_back,
+    a_database_failure_checking_a_passkey_is_an_error_not_a_wrong_passkey,
 );
 
 const START: &str = "mutation { startTotpEnrollment { secret otpauthUri } }";
@@ -962,11 +967,10 @@ async fn a_passkey_answer_for_another_site_is_refused(engine: Engine) {
     assert_no_errors(&verify_with(&app, &held, &mut key).await);
 }
 
-/// webauthn-rs refuses an answer whose signature counter is not past the
-/// one stored (the service stores each use's): one of two copies of the
-/// key has answered since. (A verification compares with the count stored
-/// when it started, which is the ceremony's state.) A passkey that does
-/// not count (synced, always 0) is not held to it.
+/// An answer whose signature counter is not past the one stored (each use
+/// stores its count) is refused: one of two copies of the key has answered
+/// since. A passkey that does not count (synced, always 0) is not held to
+/// it.
 async fn a_passkey_whose_counter_goes_back_is_refused(engine: Engine) {
     let app = TestApp::spawn(engine).await;
     let mut key = new_passkey(&app);
@@ -990,4 +994,141 @@ async fn a_passkey_whose_counter_goes_back_is_refused(engine: Engine) {
     for _ in 0..3 {
         assert_no_errors(&sign_in_with(&app, &mut synced).await);
     }
+}
+
+/// The count stored for the one passkey in the database.
+async fn sign_count(app: &TestApp) -> i64 {
+    app.scalar("SELECT sign_count FROM passkeys").await
+}
+
+/// A verification's ceremony keeps the account's passkeys as they were
+/// when it started, and webauthn-rs compares an answer's count with that
+/// copy; the service compares it again with the count stored when the
+/// answer comes, so that a copy of the key is caught on a ceremony that
+/// started before its original moved on.
+async fn a_cloned_passkey_is_refused_even_on_a_ceremony_started_before_its_original_moved_on(
+    engine: Engine,
+) {
+    let app = TestApp::spawn(engine).await;
+    let mut key = new_passkey(&app);
+    with_passkey(&app, "ada@example.org", &mut key).await;
+    let mut copy = key.clone();
+    let held = tokens(&password_sign_in(&app, "ada@example.org").await).0;
+    // A verification starts while the stored count is 0...
+    let (id, options) = ceremony(&app, START_VERIFICATION, Some(&held)).await;
+    // ...then the original signs in alone twice (2)...
+    assert_no_errors(&sign_in_with(&app, &mut key).await);
+    assert_no_errors(&sign_in_with(&app, &mut key).await);
+    assert_eq!(sign_count(&app).await, 2);
+
+    // ...and the copy's answer to it (1) is refused, as a wrong passkey is.
+    let cloned = verify_answer(&app, &held, &id, copy.get(&options)).await;
+    assert_eq!(error_code(&cloned).0, "INVALID_MFA_CODE", "{cloned}");
+    assert_eq!(count_events(&app, "mfa_failed/failure").await, 1);
+    assert_eq!(count_events(&app, "mfa_verified/success").await, 0);
+    let reply = app.gql(MY_SESSIONS, json!({}), Some(&held)).await;
+    assert_eq!(error_code(&reply).0, "MFA_REQUIRED");
+    assert_eq!(sign_count(&app).await, 2);
+
+    // The original, counting on (3), passes.
+    assert_no_errors(&verify_with(&app, &held, &mut key).await);
+    assert_eq!(sign_count(&app).await, 3);
+}
+
+/// Two uses of one passkey finishing together, each verified against the
+/// count stored before either was kept: the one kept last used to write
+/// its whole credential back, so the slower, lower count (and the JSON
+/// sign-ins compare with) replaced the higher one. Played here through the
+/// storage function, in the order that lost the higher count.
+async fn of_two_uses_finishing_together_the_lower_count_is_not_written_back(engine: Engine) {
+    let app = TestApp::spawn(engine).await;
+    let mut key = new_passkey(&app);
+    let ada = with_passkey(&app, "ada@example.org", &mut key).await;
+    let stored = stored_passkeys::list(&app.db, ada.into())
+        .await
+        .unwrap()
+        .remove(0);
+    let counted = |count: u32| {
+        let mut credential: Value = serde_json::from_str(&stored.credential).unwrap();
+        credential["cred"]["counter"] = json!(count);
+        credential.to_string()
+    };
+    let now = app.clock.now();
+    let id = stored.info.id;
+    // The faster use (2) is kept; the slower (1) changes nothing.
+    assert!(
+        stored_passkeys::record_use(&app.db, id, 2, &counted(2), now)
+            .await
+            .unwrap()
+    );
+    assert!(
+        !stored_passkeys::record_use(&app.db, id, 1, &counted(1), now)
+            .await
+            .unwrap()
+    );
+    assert_eq!(sign_count(&app).await, 2);
+
+    // So the key's own answers at 1 and 2 are behind what was kept...
+    for _ in 1..=2 {
+        let behind = sign_in_with(&app, &mut key).await;
+        assert_eq!(error_code(&behind).0, "INVALID_MFA_CODE", "{behind}");
+    }
+    // ...and at 3 it counts on.
+    assert_no_errors(&sign_in_with(&app, &mut key).await);
+    assert_eq!(sign_count(&app).await, 3);
+
+    // A passkey without a counter (always 0) is kept at every use.
+    let mut synced_key = Authenticator::synced(&app.config.public_url);
+    let bob = with_passkey(&app, "bob@example.org", &mut synced_key).await;
+    let synced = stored_passkeys::list(&app.db, bob.into())
+        .await
+        .unwrap()
+        .remove(0);
+    for _ in 0..2 {
+        assert!(
+            stored_passkeys::record_use(&app.db, synced.info.id, 0, &synced.credential, now)
+                .await
+                .unwrap()
+        );
+    }
+}
+
+/// The database failing while a passkey's answer is checked is the
+/// service's fault, not a wrong passkey: an internal error (logged), not
+/// INVALID_MFA_CODE, and no MFA_FAILED event. The ceremony, not taken, is
+/// still there to finish.
+async fn a_database_failure_checking_a_passkey_is_an_error_not_a_wrong_passkey(engine: Engine) {
+    let app = TestApp::spawn(engine).await;
+    let mut key = new_passkey(&app);
+    with_passkey(&app, "ada@example.org", &mut key).await;
+    let held = tokens(&password_sign_in(&app, "ada@example.org").await).0;
+    let (id, options) = ceremony(&app, START_VERIFICATION, Some(&held)).await;
+    let answer = key.get(&options);
+
+    // Taking a ceremony fails.
+    let (break_it, mend_it): (&[&'static str], &'static str) = match engine {
+        Engine::Postgres => (
+            &[
+                "CREATE FUNCTION fail() RETURNS trigger LANGUAGE plpgsql
+                 AS $$ BEGIN RAISE EXCEPTION 'the disk is on fire'; END $$",
+                "CREATE TRIGGER fail BEFORE DELETE ON webauthn_challenges
+                 FOR EACH ROW EXECUTE FUNCTION fail()",
+            ],
+            "DROP TRIGGER fail ON webauthn_challenges",
+        ),
+        Engine::Sqlite => (
+            &["CREATE TRIGGER fail BEFORE DELETE ON webauthn_challenges
+               BEGIN SELECT RAISE(ABORT, 'the disk is on fire'); END"],
+            "DROP TRIGGER fail",
+        ),
+    };
+    for statement in break_it {
+        app.execute(statement).await.unwrap();
+    }
+    let failed = verify_answer(&app, &held, &id, answer.clone()).await;
+    assert_eq!(error_code(&failed).0, "INTERNAL_SERVER_ERROR", "{failed}");
+    assert_eq!(count_events(&app, "mfa_failed/failure").await, 0);
+
+    app.execute(mend_it).await.unwrap();
+    assert_no_errors(&verify_answer(&app, &held, &id, answer).await);
 }
