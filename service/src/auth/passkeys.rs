@@ -73,6 +73,17 @@ fn stored_key(stored: &StoredPasskey) -> Result<Passkey, AuthError> {
     serde_json::from_str(&stored.credential).map_err(AuthError::internal)
 }
 
+/// The signature count a new passkey's authenticator reported: webauthn-rs
+/// shows it only in the passkey's JSON (`cred.counter`, which migration 13
+/// reads too).
+fn registered_count(passkey: &Passkey) -> Result<u32, AuthError> {
+    let json = serde_json::to_value(passkey).map_err(AuthError::internal)?;
+    json["cred"]["counter"]
+        .as_u64()
+        .and_then(|count| u32::try_from(count).ok())
+        .ok_or_else(|| AuthError::internal("a passkey's JSON has no cred.counter"))
+}
+
 fn to_json(value: &impl Serialize) -> Result<String, AuthError> {
     serde_json::to_string(value).map_err(AuthError::internal)
 }
@@ -159,6 +170,7 @@ impl Auth {
             credential_id: &credential_id(passkey.cred_id()),
             name: name.as_str(),
             credential: &to_json(&passkey)?,
+            sign_count: registered_count(&passkey)?,
             session: caller.session,
             notice: &notice,
         };
@@ -230,24 +242,31 @@ impl Auth {
     }
 
     /// Whether the browser's answer proves one of the caller's passkeys;
-    /// the passkey's counter and last use are kept.
+    /// the passkey's counter and last use are kept. False for an answer
+    /// that does not prove it (no live ceremony of this session, an answer
+    /// webauthn-rs refuses, a passkey not the caller's, a count that did not
+    /// move on); what went wrong otherwise (the database) is an error.
     pub(super) async fn use_passkey(
         &self,
         caller: &Caller,
         assertion: &PasskeyAssertion,
     ) -> Result<bool, AuthError> {
+        let webauthn = self.webauthn()?;
         let credential: PublicKeyCredential = answer(assertion)?;
-        let Ok(state) = self
-            .take::<PasskeyAuthentication>(Purpose::Verify, session_owner(caller), assertion)
+        let state: PasskeyAuthentication = match self
+            .take(Purpose::Verify, session_owner(caller), assertion)
             .await
-        else {
-            return Ok(false);
+        {
+            Ok(state) => state,
+            Err(AuthError::PasskeyRefused) => return Ok(false),
+            Err(err) => return Err(err),
         };
-        let Ok(result) = self
-            .webauthn()?
-            .finish_passkey_authentication(&credential, &state)
-        else {
-            return Ok(false);
+        let result = match webauthn.finish_passkey_authentication(&credential, &state) {
+            Ok(result) => result,
+            Err(err) => {
+                tracing::info!(error = %err, "a passkey verification did not verify");
+                return Ok(false);
+            }
         };
         let Some(stored) = store::find_by_credential(&self.db, &credential_id(result.cred_id()))
             .await?
@@ -255,8 +274,7 @@ impl Auth {
         else {
             return Ok(false);
         };
-        self.record_passkey_use(&stored, &result).await?;
-        Ok(true)
+        self.record_passkey_use(&stored, &result).await
     }
 
     /// Starts a sign-in with a passkey alone: the browser offers the
@@ -343,10 +361,17 @@ impl Auth {
         let key = stored_key(&stored).map_err(|err| (err, owner))?;
         let result = webauthn
             .finish_discoverable_authentication_v2(&credential, state, &key)
-            .map_err(|_| refused(owner))?;
-        self.record_passkey_use(&stored, &result)
+            .map_err(|err| {
+                tracing::info!(error = %err, "a passkey sign-in did not verify");
+                refused(owner)
+            })?;
+        let recorded = self
+            .record_passkey_use(&stored, &result)
             .await
             .map_err(|err| (err, owner))?;
+        if !recorded {
+            return Err(refused(owner));
+        }
         let user: User = users::find_with_hash(&self.db, Lookup::Id(stored.user_id))
             .await
             .map_err(|err| (err.into(), owner))?
@@ -372,15 +397,38 @@ impl Auth {
             .map_err(|err| (err, owner))
     }
 
+    /// Keeps what a use verified by webauthn-rs changed (the count, the
+    /// backup state) and when, if its count moved past the one stored now
+    /// (see `store::record_use`): webauthn-rs compared it with the copy the
+    /// ceremony took, which another use may have passed since. False, with
+    /// a warning, if it did not: two copies of the key are in use, and the
+    /// answer is refused.
     async fn record_passkey_use(
         &self,
         stored: &StoredPasskey,
         result: &webauthn_rs::prelude::AuthenticationResult,
-    ) -> Result<(), AuthError> {
+    ) -> Result<bool, AuthError> {
         let mut key = stored_key(stored)?;
         key.update_credential(result);
-        store::record_use(&self.db, stored.info.id, &to_json(&key)?, self.now()).await?;
-        Ok(())
+        let sign_count = result.counter();
+        let recorded = store::record_use(
+            &self.db,
+            stored.info.id,
+            sign_count,
+            &to_json(&key)?,
+            self.now(),
+        )
+        .await?;
+        if !recorded {
+            tracing::warn!(
+                passkey = %stored.info.id,
+                user = %stored.user_id,
+                sign_count,
+                "a passkey's signature counter did not move past the stored one \
+                 (possibly a cloned authenticator); its answer is refused"
+            );
+        }
+        Ok(recorded)
     }
 
     /// Keeps a ceremony's server half, and gives the browser its half.

@@ -1,5 +1,6 @@
 //! The `passkeys` table (each credential's public key and counter, as the
-//! WebAuthn library keeps them, in JSON that only `auth` reads) and
+//! WebAuthn library keeps them, in JSON that only `auth` reads, and the
+//! counter again in `sign_count`, which each use moves on) and
 //! `webauthn_challenges` (a ceremony's server half between its start and
 //! its finish, used once).
 
@@ -87,6 +88,8 @@ pub struct NewPasskey<'a> {
     pub credential_id: &'a str,
     pub name: &'a str,
     pub credential: &'a str,
+    /// The signature count the authenticator reported at registration.
+    pub sign_count: u32,
     /// The session that registered it: it proved a second factor doing so.
     pub session: SessionId,
     pub notice: &'a Mail,
@@ -106,14 +109,16 @@ pub async fn add(
     with_writer!(db, |pool| {
         let mut tx = pool.begin().await?;
         sqlx::query(
-            "INSERT INTO passkeys (id, user_id, credential_id, name, passkey, created_at)
-             VALUES ($1, $2, $3, $4, $5, $6)",
+            "INSERT INTO passkeys
+                 (id, user_id, credential_id, name, passkey, sign_count, created_at)
+             VALUES ($1, $2, $3, $4, $5, $6, $7)",
         )
         .bind(id.as_uuid())
         .bind(user.as_uuid())
         .bind(new.credential_id)
         .bind(new.name)
         .bind(new.credential)
+        .bind(i64::from(new.sign_count))
         .bind(now)
         .execute(&mut *tx)
         .await
@@ -136,24 +141,36 @@ pub async fn add(
     })
 }
 
-/// Keeps what a sign-in with the passkey changed (its signature counter,
-/// its backup state) and when it was used.
+/// Records a use of the passkey whose answer counted `sign_count`
+/// signatures: the credential as the use left it (`credential`, its
+/// counter and backup state), and when. Only if the count is past the
+/// stored one, or both are 0 (a passkey without a counter, such as a
+/// synced one), in one compare-and-set, as `mfa::use_totp_step` does for
+/// codes: a copy of the key whose count is behind its original's is caught
+/// whatever the ceremony saw when it started, and of two concurrent uses
+/// the slower cannot write a lower count back. False, changing nothing,
+/// when the count did not move on.
 pub async fn record_use(
     db: &Database,
     id: PasskeyId,
+    sign_count: u32,
     credential: &str,
     now: DateTime<Utc>,
-) -> Result<(), StorageError> {
-    with_writer!(db, |pool| {
-        sqlx::query("UPDATE passkeys SET passkey = $2, last_used_at = $3 WHERE id = $1")
-            .bind(id.as_uuid())
-            .bind(credential)
-            .bind(now)
-            .execute(pool)
-            .await
-            .map(drop)
+) -> Result<bool, StorageError> {
+    let recorded = with_writer!(db, |pool| {
+        sqlx::query(
+            "UPDATE passkeys SET sign_count = $2, passkey = $3, last_used_at = $4
+             WHERE id = $1 AND (sign_count < $2 OR ($2 = 0 AND sign_count = 0))",
+        )
+        .bind(id.as_uuid())
+        .bind(i64::from(sign_count))
+        .bind(credential)
+        .bind(now)
+        .execute(pool)
+        .await
+        .map(|done| done.rows_affected())
     })?;
-    Ok(())
+    Ok(recorded == 1)
 }
 
 /// Renames one of the account's passkeys; `None` if it has no such one.

@@ -10,6 +10,7 @@ mod admins;
 mod architecture;
 mod audit;
 mod auth_api;
+mod authenticator;
 mod cross_site;
 mod data_rights;
 mod faults;

@@ -121,6 +121,19 @@ async fn migrations_create_the_specified_columns(engine: Engine) {
         ])
     );
     assert_eq!(
+        columns(&app.db, "passkeys").await,
+        expect(&[
+            ("id", false),
+            ("user_id", false),
+            ("credential_id", false),
+            ("name", false),
+            ("passkey", false),
+            ("created_at", false),
+            ("last_used_at", true),
+            ("sign_count", false),
+        ])
+    );
+    assert_eq!(
         columns(&app.db, "login_throttle").await,
         expect(&[("key", false), ("attempts", false), ("window_start", false)])
     );
