@@ -146,6 +146,7 @@ pub async fn add_users(
     let now = Utc::now();
     let expires = now + Duration::days(1);
     let last = first + count - 1;
+    let before_mfa = predates_mfa(db).await?;
     match db {
         Database::Postgres(pool) => {
             sqlx::query(
@@ -159,21 +160,28 @@ pub async fn add_users(
             .bind(last)
             .execute(pool)
             .await?;
-            sqlx::query(
+            let sessions: &'static str = if before_mfa {
                 "INSERT INTO sessions (user_id, refresh_token_hash, expires_at, created_at)
                  SELECT users.id, md5(random()::text) || md5(random()::text), $4, $5
                  FROM generate_series($2::bigint, $3::bigint) AS i
                  JOIN users ON users.email = $1 || '-' || i || '@bench.example'
-                 CROSS JOIN generate_series(1, $6::bigint)",
-            )
-            .bind(prefix)
-            .bind(first)
-            .bind(last)
-            .bind(expires)
-            .bind(now)
-            .bind(sessions_each)
-            .execute(pool)
-            .await?;
+                 CROSS JOIN generate_series(1, $6::bigint)"
+            } else {
+                "INSERT INTO sessions (user_id, refresh_token_hash, expires_at, created_at, auth_time)
+                 SELECT users.id, md5(random()::text) || md5(random()::text), $4, $5, $5
+                 FROM generate_series($2::bigint, $3::bigint) AS i
+                 JOIN users ON users.email = $1 || '-' || i || '@bench.example'
+                 CROSS JOIN generate_series(1, $6::bigint)"
+            };
+            sqlx::query(sessions)
+                .bind(prefix)
+                .bind(first)
+                .bind(last)
+                .bind(expires)
+                .bind(now)
+                .bind(sessions_each)
+                .execute(pool)
+                .await?;
             sqlx::query("ANALYZE").execute(pool).await?;
         }
         Database::Sqlite { writer: pool, .. } => {
@@ -193,8 +201,8 @@ pub async fn add_users(
             .await?;
             sqlx::query(
                 "WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < $2)
-                 INSERT INTO sessions (id, user_id, refresh_token_hash, expires_at, created_at)
-                 SELECT randomblob(16), users.id, lower(hex(randomblob(32))), $3, $4
+                 INSERT INTO sessions (id, user_id, refresh_token_hash, expires_at, created_at, auth_time)
+                 SELECT randomblob(16), users.id, lower(hex(randomblob(32))), $3, $4, $4
                  FROM users CROSS JOIN n WHERE users.email LIKE $1 || '-%'
                    AND users.created_at = $4",
             )
@@ -226,6 +234,7 @@ pub async fn live_sessions(db: &Database, count: usize) -> anyhow::Result<Vec<St
     }
     let client = ClientInfo::new(Some("bench"), Some("127.0.0.1"));
     let clock = Clock::default();
+    let before_mfa = predates_mfa(db).await?;
     let mut refresh_tokens = Vec::with_capacity(count);
     for n in 0..count {
         let token = tokens::new_refresh_token()?;
@@ -236,11 +245,49 @@ pub async fn live_sessions(db: &Database, count: usize) -> anyhow::Result<Vec<St
             lifetime: Duration::days(1),
             aal: Aal::One,
         };
-        let user = ids[n % ids.len()].into();
-        sessions::insert(db, user, &session, clock.now()).await?;
+        let user: Uuid = ids[n % ids.len()];
+        match (db, before_mfa) {
+            // A baseline's own schema, without the columns today's insert fills.
+            (Database::Postgres(pool), true) => {
+                let now = clock.now();
+                sqlx::query(
+                    "INSERT INTO sessions (id, user_id, refresh_token_hash, device_info, ip_address, expires_at, created_at)
+                     VALUES ($1, $2, $3, $4, $5, $6, $7)",
+                )
+                .bind(Uuid::new_v4())
+                .bind(user)
+                .bind(&hash)
+                .bind(client.user_agent())
+                .bind(client.ip_address())
+                .bind(now + session.lifetime)
+                .bind(now)
+                .execute(pool)
+                .await?;
+            }
+            _ => {
+                sessions::insert(db, user.into(), &session, clock.now()).await?;
+            }
+        }
         refresh_tokens.push(token);
     }
     Ok(refresh_tokens)
+}
+
+/// Whether the database is a baseline's from before second factors (issue
+/// 15), whose sessions have no `aal` and `auth_time` yet (`bench-compare`
+/// measures such a build beside today's).
+async fn predates_mfa(db: &Database) -> anyhow::Result<bool> {
+    Ok(match db {
+        Database::Postgres(pool) => {
+            sqlx::query_scalar(
+                "SELECT NOT EXISTS (SELECT 1 FROM information_schema.columns
+                                    WHERE table_name = 'sessions' AND column_name = 'auth_time')",
+            )
+            .fetch_one(pool)
+            .await?
+        }
+        Database::Sqlite { .. } => false,
+    })
 }
 
 /// Trades each refresh token once (through the API) for an access token.
