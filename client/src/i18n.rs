@@ -37,6 +37,7 @@ macro_rules! text {
     };
 }
 
+/// What [`text!`] makes: a message id and its arguments, not yet words.
 #[derive(Clone, PartialEq)]
 pub struct Text {
     id: &'static str,
