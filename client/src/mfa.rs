@@ -12,7 +12,7 @@ use crate::api::{self, ApiError, MfaStatus, Passkey};
 use crate::components::{
     Alert, Badge, Button, Card, ConfirmDialog, Field, Icon, IconName, Notice, Variant, use_toasts,
 };
-use crate::pages::{AuthCard, destination, message};
+use crate::pages::{AuthCard, OrPasskey, destination, message};
 use crate::privacy::save_file;
 use crate::qr::QrCodeImage;
 use crate::session::use_session;
@@ -123,15 +123,7 @@ pub fn VerifyMfa(next: String) -> Element {
                 }
             }
             if has_passkey {
-                div { class: "my-4 flex items-center gap-3 text-xs uppercase text-muted-foreground",
-                    span { class: "h-px flex-1 bg-border" }
-                    {t!("sign-in-or")}
-                    span { class: "h-px flex-1 bg-border" }
-                }
-                Button { variant: Variant::Outline, class: "w-full", onclick: passkey,
-                    Icon { name: IconName::Key, class: "h-4 w-4" }
-                    {t!("mfa-use-passkey")}
-                }
+                OrPasskey { label: t!("mfa-use-passkey"), onclick: passkey }
             }
             p { class: "mt-6 text-center text-sm text-muted-foreground",
                 {t!("verify-mfa-other")}

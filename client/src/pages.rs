@@ -64,6 +64,23 @@ pub fn message(id: Option<&'static str>) -> Option<String> {
     id.map(|id| t!(id))
 }
 
+/// "or", then a button that goes on with a passkey instead of the form
+/// above it.
+#[component]
+pub fn OrPasskey(label: String, onclick: EventHandler<MouseEvent>) -> Element {
+    rsx! {
+        div { class: "my-4 flex items-center gap-3 text-xs uppercase text-muted-foreground",
+            span { class: "h-px flex-1 bg-border" }
+            {t!("sign-in-or")}
+            span { class: "h-px flex-1 bg-border" }
+        }
+        Button { variant: Variant::Outline, class: "w-full", onclick: move |event| onclick.call(event),
+            Icon { name: IconName::Key, class: "h-4 w-4" }
+            {label}
+        }
+    }
+}
+
 /// The centred card of the pages people use signed out.
 #[component]
 pub fn AuthCard(title: String, subtitle: String, children: Element) -> Element {
@@ -172,15 +189,7 @@ pub fn Login(next: String) -> Element {
                 }
             }
             if webauthn::supported() {
-                div { class: "my-4 flex items-center gap-3 text-xs uppercase text-muted-foreground",
-                    span { class: "h-px flex-1 bg-border" }
-                    {t!("sign-in-or")}
-                    span { class: "h-px flex-1 bg-border" }
-                }
-                Button { variant: Variant::Outline, class: "w-full", onclick: passkey,
-                    Icon { name: IconName::Key, class: "h-4 w-4" }
-                    {t!("login-passkey")}
-                }
+                OrPasskey { label: t!("login-passkey"), onclick: passkey }
             }
             p { class: "mt-6 text-center text-sm text-muted-foreground",
                 {t!("login-no-account")}

@@ -73,15 +73,16 @@ fn stored_key(stored: &StoredPasskey) -> Result<Passkey, AuthError> {
     serde_json::from_str(&stored.credential).map_err(AuthError::internal)
 }
 
-/// The signature count a new passkey's authenticator reported: webauthn-rs
-/// shows it only in the passkey's JSON (`cred.counter`, which migration 13
-/// reads too).
-fn registered_count(passkey: &Passkey) -> Result<u32, AuthError> {
+/// A new passkey as stored: its JSON, and the signature count its
+/// authenticator reported, which webauthn-rs shows only there
+/// (`cred.counter`, which migration 13 reads too).
+fn stored_form(passkey: &Passkey) -> Result<(String, u32), AuthError> {
     let json = serde_json::to_value(passkey).map_err(AuthError::internal)?;
-    json["cred"]["counter"]
+    let count = json["cred"]["counter"]
         .as_u64()
         .and_then(|count| u32::try_from(count).ok())
-        .ok_or_else(|| AuthError::internal("a passkey's JSON has no cred.counter"))
+        .ok_or_else(|| AuthError::internal("a passkey's JSON has no cred.counter"))?;
+    Ok((json.to_string(), count))
 }
 
 fn to_json(value: &impl Serialize) -> Result<String, AuthError> {
@@ -166,11 +167,12 @@ impl Auth {
         let notice =
             self.mail
                 .passkey_changed(user.into(), "security-passkey-added", name.as_str(), now);
+        let (credential, sign_count) = stored_form(&passkey)?;
         let new = NewPasskey {
             credential_id: &credential_id(passkey.cred_id()),
             name: name.as_str(),
-            credential: &to_json(&passkey)?,
-            sign_count: registered_count(&passkey)?,
+            credential: &credential,
+            sign_count,
             session: caller.session,
             notice: &notice,
         };
