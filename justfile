@@ -14,6 +14,8 @@ default:
 
 # wasm-bindgen-cli must match the wasm-bindgen crate exactly (see client/Cargo.toml).
 wasm_bindgen_version := "0.2.130"
+# wasm-split-cli must match the wasm-splitter crate (client/Cargo.toml).
+wasm_split_version := "0.7.10"
 
 # Build the client, then run the whole product on SQLite: http://127.0.0.1:8000
 run *ARGS: build-client _graphiql
@@ -23,7 +25,7 @@ run *ARGS: build-client _graphiql
 build-client PROFILE="wasm-release": _client-tools
     client/build.sh {{PROFILE}}
 
-# The wasm target, wasm-bindgen-cli and the client's npm tools (installed once)
+# The wasm target, wasm-bindgen-cli, wasm-split-cli and the client's npm tools (installed once)
 _client-tools: (_npm-ci "client")
     #!/usr/bin/env bash
     set -euo pipefail
@@ -32,6 +34,9 @@ _client-tools: (_npm-ci "client")
     if [ "$(wasm-bindgen --version 2>/dev/null)" != "wasm-bindgen {{wasm_bindgen_version}}" ]; then
         # Without --locked: its lockfile pins a crate version the registry may lack.
         cargo install wasm-bindgen-cli --version ={{wasm_bindgen_version}} --force
+    fi
+    if ! cargo install --list | grep -qx "wasm-split-cli v{{wasm_split_version}}:"; then
+        cargo install wasm-split-cli --version ={{wasm_split_version}} --locked --force
     fi
 
 # GraphiQL's pinned files, which the service embeds when it is built (see service/build.rs)
@@ -185,6 +190,9 @@ _env-file:
 lint: _graphiql
     cargo fmt --all -- --check
     cargo clippy --workspace --all-targets -- -D warnings
+    @# The client as the release build compiles it: the `split` feature's code exists only there.
+    rustup target list --installed | grep -qx wasm32-unknown-unknown || rustup target add wasm32-unknown-unknown
+    cargo clippy -p client --target wasm32-unknown-unknown --features split -- -D warnings
 
 # Format the code
 fmt:

@@ -8,9 +8,10 @@ FROM rust:1.95.0-slim-bookworm AS build
 RUN apt-get update \
     && apt-get install -y --no-install-recommends npm \
     && rm -rf /var/lib/apt/lists/*
-# wasm-bindgen-cli must match the wasm-bindgen crate exactly (client/Cargo.toml).
+# wasm-bindgen-cli and wasm-split-cli at the versions the justfile pins.
 RUN rustup target add wasm32-unknown-unknown \
-    && cargo install wasm-bindgen-cli --version =0.2.130
+    && cargo install wasm-bindgen-cli --version =0.2.130 \
+    && cargo install wasm-split-cli --version =0.7.10 --locked
 WORKDIR /src
 COPY client/package.json client/package-lock.json client/
 RUN npm ci --prefix client --no-audit --no-fund --ignore-scripts

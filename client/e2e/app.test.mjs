@@ -310,6 +310,50 @@ test('a wrong password is explained; "remember me" decides how long the session 
   await check();
 });
 
+// README, "What a browser downloads": the bodies of everything the sign-in
+// page fetches, compressed as nginx sends them. (Headers, about 1 KB a
+// response here, are not part of a budget in gzipped bytes.)
+const FIRST_LOAD_BUDGET = 400_000;
+
+test('the sign-in page loads within the 400 KB budget; a page\'s own code comes the first time it is shown', async () => {
+  const { context, check } = await profile();
+  const page = await context.newPage();
+  const fetched = [];
+  page.on('requestfinished', (request) => fetched.push(
+    request.sizes().then((sizes) => ({
+      path: new URL(request.url()).pathname,
+      bytes: sizes.responseBodySize,
+    })),
+  ));
+  const settle = async () => {
+    await page.waitForLoadState('networkidle');
+    return Promise.all(fetched.splice(0));
+  };
+
+  await page.goto(`${stack.base}/login`);
+  await page.getByRole('button', { name: 'Sign in', exact: true }).waitFor();
+  const first = await settle();
+  const total = first.reduce((sum, f) => sum + f.bytes, 0);
+  console.log(`first load: ${total} bytes in ${first.length} responses`);
+  assert.ok(total <= FIRST_LOAD_BUDGET, `first load ${total} bytes: ${JSON.stringify(first)}`);
+  assert.ok(first.some((f) => f.path === '/client_bg.wasm'), 'the app itself is part of it');
+  assert.deepEqual(first.filter((f) => f.path.startsWith('/split/')), []);
+
+  // Registration's module comes when the page is first shown, and once.
+  await page.getByRole('link', { name: 'Create one' }).click();
+  await page.locator('#confirm-password').waitFor();
+  const modules = (list) => list.map((f) => f.path).filter((path) => path.startsWith('/split/'));
+  const shown = modules(await settle());
+  assert.equal(shown.length, 1, JSON.stringify(shown));
+  assert.match(shown[0], /^\/split\/module_\d+_Register\.wasm$/);
+  await page.getByRole('link', { name: 'Sign in', exact: true }).click();
+  await page.getByRole('button', { name: 'Sign in', exact: true }).waitFor();
+  await page.getByRole('link', { name: 'Create one' }).click();
+  await page.locator('#confirm-password').waitFor();
+  assert.deepEqual(modules(await settle()), []);
+  await check();
+});
+
 test('unknown paths show the 404 page', async () => {
   const { context, check } = await profile();
   const page = await context.newPage();

@@ -413,3 +413,8 @@ admin-mfa-off = Off
 admin-reset-mfa = Reset second factors
 admin-reset-mfa-title = Reset this account's second factors?
 admin-reset-mfa-body = { $email } loses its authenticator app, recovery codes and passkeys, and is signed out everywhere. Do this only once you are sure it is them asking.
+
+## A page fetched the first time it is shown (lazy.rs)
+page-loading = Loading…
+page-load-failed = This page did not load. Check your connection and reload.
+page-reload = Reload

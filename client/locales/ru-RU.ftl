@@ -420,3 +420,8 @@ admin-mfa-off = Нет
 admin-reset-mfa = Сбросить второй фактор
 admin-reset-mfa-title = Сбросить второй фактор аккаунта?
 admin-reset-mfa-body = { $email } лишится приложения-аутентификатора, резервных кодов и ключей доступа, и все его сеансы завершатся. Делайте это, только убедившись, что просит владелец.
+
+## A page fetched the first time it is shown (lazy.rs)
+page-loading = Загрузка…
+page-load-failed = Страница не загрузилась. Проверьте подключение и обновите её.
+page-reload = Обновить

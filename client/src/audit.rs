@@ -208,7 +208,7 @@ impl Filter {
         let since = time(&self.since, "audit-since")?;
         let until = time(&self.until, "audit-until")?;
         Ok(audit_events::AuditFilter {
-            user_id: (!user_id.is_empty()).then(|| user_id.to_lowercase()),
+            user_id: (!user_id.is_empty()).then(|| user_id.to_ascii_lowercase()),
             kinds: (!self.kinds.is_empty()).then(|| self.kinds.clone()),
             since,
             until,

@@ -261,7 +261,7 @@ pub fn ConfirmDialog(
 pub fn Avatar(initials: String) -> Element {
     rsx! {
         span {
-            class: "inline-flex h-9 w-9 items-center justify-center rounded-full bg-primary/15 text-sm font-semibold text-primary",
+            class: "inline-flex h-9 w-9 items-center justify-center rounded-full bg-primary/15 text-sm font-semibold uppercase text-primary",
             aria_hidden: "true",
             "{initials}"
         }

@@ -9,6 +9,7 @@ mod components;
 mod graphql_ws;
 mod i18n;
 mod layout;
+mod lazy;
 mod mail_links;
 mod mfa;
 mod pager;
@@ -26,15 +27,16 @@ mod webauthn;
 
 use dioxus::prelude::*;
 
-use admin::{Admin, AdminAudit, AdminOnly, AdminUsers};
+use admin::{Admin, AdminOnly};
 use components::{Toaster, Toasts};
 use layout::AppShell;
-use mail_links::{ForgotPassword, ResetPassword, UnlockSignIn, VerifyEmail};
-use mfa::{SettingsMfa, VerifyMfa};
-use pages::{Dashboard, Login, NotFound, Register};
-use privacy::{SettingsActivity, SettingsPrivacy};
+use lazy::{
+    AdminAudit, AdminUsers, ForgotPassword, Register, ResetPassword, SettingsActivity, SettingsMfa,
+    SettingsPrivacy, SettingsProfile, SettingsSecurity, UnlockSignIn, VerifyEmail, VerifyMfa,
+};
+use pages::{Dashboard, Login, NotFound};
 use session::use_session_provider;
-use settings::{Settings, SettingsProfile, SettingsSecurity};
+use settings::Settings;
 use state::use_ui_provider;
 use step_up::StepUpDialog;
 

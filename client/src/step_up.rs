@@ -28,12 +28,12 @@ pub fn StepUpDialog() -> Element {
     if !session.step_up_pending() {
         return rsx! {};
     }
-    rsx! { Prompt {} }
+    rsx! { crate::lazy::StepUpPrompt {} }
 }
 
 /// The dialog itself: mounted afresh each time, so nothing typed stays.
 #[component]
-fn Prompt() -> Element {
+pub fn Prompt() -> Element {
     let session = use_session();
     let mut way = use_signal(|| Way::Password);
     let secret = use_signal(String::new);
