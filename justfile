@@ -122,13 +122,72 @@ _debian-tools +NEEDS:
     fi
     apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${missing[@]}"
 
-# Validate the deployment: both compose files, and nginx -t on the rendered proxy and client configs
-check-deploy: (_debian-tools "docker-compose=docker-compose" "nginx=nginx-light" "promtool=prometheus") (_npm-ci "client")
+# Validate the deployment: both compose files, nginx -t on the rendered proxy and client configs, and the Kubernetes overlays (schemas and checkov)
+check-deploy: (_debian-tools "docker-compose=docker-compose" "nginx=nginx-light" "promtool=prometheus") (_npm-ci "client") _kubectl _pip-tools
     docker-compose --env-file .env.example -f docker-compose.yml --profile metrics config -q
     docker-compose --env-file .env.example -f docker-compose.yml -f deploy/docker-compose.dev.yml --profile metrics config -q
     echo "docker-compose.yml and deploy/docker-compose.dev.yml: valid"
     promtool check config deploy/prometheus/prometheus.yml
     node client/e2e/stack.mjs check-nginx
+    DEPLOY_TOOLS="{{deploy_tools}}" K8S_VERSIONS="{{k8s_versions}}" deploy/k8s/check.sh
+
+# Print the Kubernetes manifests an overlay renders to (dev, prod; both by default)
+k8s-render *OVERLAYS: _kubectl
+    #!/usr/bin/env bash
+    set -euo pipefail
+    overlays=({{ if OVERLAYS == "" { "dev prod" } else { OVERLAYS } }})
+    for overlay in "${overlays[@]}"; do
+        echo "# deploy/k8s/overlays/$overlay"
+        kubectl kustomize "deploy/k8s/overlays/$overlay"
+        echo "---"
+    done
+
+# The Kubernetes versions the overlays are validated against: the oldest
+# they need (1.30) and the newest kubernetes-validate carries.
+k8s_versions := "1.30.0 1.37.0"
+
+# kubernetes-validate and checkov, pinned in deploy/k8s/requirements.txt, in a
+# virtualenv outside the repository.
+deploy_tools := env("DEPLOY_TOOLS", home_directory() / ".cache/vitals/deploy-tools")
+
+# The virtualenv of deploy/k8s/requirements.txt, made again only when that file changes
+_pip-tools:
+    #!/usr/bin/env bash
+    set -euo pipefail
+    venv="{{deploy_tools}}"
+    # A copy of the pins it was made from, written last: an install cut
+    # short is done again.
+    if cmp -s deploy/k8s/requirements.txt "$venv/requirements.txt" 2>/dev/null; then exit 0; fi
+    if ! python3 -m venv --clear "$venv" 2>/dev/null; then
+        # Debian's python3 has venv in a package of its own.
+        if [ "$(id -u)" != 0 ]; then
+            echo "Install first: sudo apt-get install -y python3-venv" >&2; exit 1
+        fi
+        apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq python3-venv
+        python3 -m venv --clear "$venv"
+    fi
+    "$venv/bin/pip" install -q --disable-pip-version-check -r deploy/k8s/requirements.txt
+    cp deploy/k8s/requirements.txt "$venv/requirements.txt"
+
+# kubectl with kustomize v5 for `kubectl kustomize` (no cluster needed)
+_kubectl:
+    #!/usr/bin/env bash
+    set -euo pipefail
+    if ! command -v kubectl >/dev/null && [ "$(id -u)" = 0 ]; then
+        # Where an apt source carries it (this project's machines have it
+        # installed already).
+        apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq kubectl || true
+    fi
+    kustomize=$(kubectl version --client -o json 2>/dev/null \
+        | python3 -c 'import json, sys; print(json.load(sys.stdin).get("kustomizeVersion", ""))' || true)
+    case "$kustomize" in
+        v5.*|v6.*) ;;
+        *)
+            echo "kubectl with kustomize v5 (kubectl 1.27 or newer) is needed; found: ${kustomize:-no kubectl}." >&2
+            echo "Debian 12's own kubernetes-client is 1.20 (kustomize v2): install kubectl from the" >&2
+            echo "Kubernetes project's apt repository, or your distribution's recent one." >&2
+            exit 1 ;;
+    esac
 
 # Build and start the product in Docker (PostgreSQL, two service replicas, client, nginx): http://localhost:8080
 up: _env-file
