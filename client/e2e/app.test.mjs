@@ -354,6 +354,23 @@ test('the sign-in page loads within the 400 KB budget; a page\'s own code comes 
   await check();
 });
 
+test('a page whose code does not come says so and offers to reload', async () => {
+  const { context, problems, check } = await profile();
+  await context.route('**/split/**', (route) => route.abort('connectionfailed'));
+  const page = await context.newPage();
+  await page.goto(`${stack.base}/login`);
+  await page.getByRole('link', { name: 'Create one' }).click();
+  await page.getByRole('status').filter({ hasText: 'Loading…' }).waitFor();
+  // The loader gives up silently; the page tells the person after 10 s.
+  await page.getByRole('alert').filter({ hasText: 'This page did not load' }).waitFor({ timeout: 15_000 });
+  await page.getByRole('button', { name: 'Reload' }).waitFor();
+  // What the browser and wasm-split's loader report about the refused module.
+  const expected = (p) => /split\/module_\d+_Register\.wasm|Failed to load wasm-split module|ERR_CONNECTION_FAILED/.test(p);
+  assert.ok(problems.some(expected), JSON.stringify(problems));
+  problems.splice(0, problems.length, ...problems.filter((p) => !expected(p)));
+  await check();
+});
+
 test('unknown paths show the 404 page', async () => {
   const { context, check } = await profile();
   const page = await context.newPage();

@@ -1,8 +1,8 @@
 //! The pages the first download leaves out. Signing in needs the sign-in
 //! page, the shell and the dashboard; the rest (settings, the admin console,
 //! registration, the second-factor page, the pages mailed links open, and
-//! the step-up dialog) is fetched the first time one of its pages is shown, which keeps the first
-//! load within its budget (README, "What a browser downloads").
+//! the step-up dialog) is fetched the first time it is shown, which keeps
+//! the first load within its budget (README, "What a browser downloads").
 //!
 //! With the `split` feature, which only `build.sh`'s release build enables,
 //! wasm-split-cli cuts each page below into a module of its own. Without it
@@ -12,7 +12,7 @@
 use dioxus::prelude::*;
 
 /// For each page, the component its route names: the page itself, once its
-/// module is here. Each page's module is named by the string before it.
+/// module is here. The string names the page's module for wasm-split-cli.
 macro_rules! lazy_pages {
     ($($module:literal => $page:ident ($($arg:ident: $ty:ty)?) in $path:path;)*) => {$(
         #[component]
