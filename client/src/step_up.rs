@@ -4,7 +4,8 @@
 //! `Session::authorized` then waits while this dialog asks the person to
 //! prove it is them (password, authenticator or recovery code, or passkey),
 //! and retries the call once they have. Mounted once, beside the router, so
-//! no page has code of its own for it.
+//! no page has code of its own for it; the dialog's code is fetched the
+//! first time it opens (`lazy.rs`).
 
 use crate::t;
 use dioxus::prelude::*;
