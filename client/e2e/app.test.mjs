@@ -81,6 +81,14 @@ async function profile(options = {}) {
   context.on('page', (page) => {
     page.on('pageerror', (e) => problems.push(`page error: ${e.message}`));
     page.on('console', (m) => m.type() === 'error' && problems.push(`console: ${m.text()}`));
+    // Each request carries its own operation only, not the file it lives in.
+    page.on('request', (request) => {
+      const name = operationOf(request);
+      if (!name) return;
+      const defined = [...request.postDataJSON().query.matchAll(/\b(?:query|mutation|subscription)\s+(\w+)/g)]
+        .map((m) => m[1]);
+      if (defined.length !== 1 || defined[0] !== name) problems.push(`${name} sent with ${defined.join(', ')}`);
+    });
   });
   return {
     context,

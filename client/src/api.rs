@@ -4,7 +4,7 @@
 //! what to store and when to refresh is the session's business
 //! (`session.rs`), so that there is one owner of the signed-in state.
 
-use graphql_client::GraphQLQuery;
+use graphql_client::{GraphQLQuery, QueryBody};
 
 use crate::audit::{AuditActor, AuditKind, AuditOutcome};
 use crate::session::{Tokens, User};
@@ -292,6 +292,20 @@ impl ApiError {
     }
 }
 
+/// Each operation's own document, made by build.rs from the same files.
+mod documents {
+    include!(concat!(env!("OUT_DIR"), "/documents.rs"));
+}
+
+/// The request for operation `Q`, carrying only its own document: the
+/// operation and the fragments it uses, not the whole file graphql_client
+/// keeps it in.
+fn request<Q: GraphQLQuery>(variables: Q::Variables) -> QueryBody<Q::Variables> {
+    let mut body = Q::build_query(variables);
+    body.query = documents::document(body.operation_name).unwrap_or(body.query);
+    body
+}
+
 /// Sends one operation and reads its one root field as `T`. graphql_client
 /// checks each operation against the schema and types its variables, but
 /// its generated reply types are not used to read replies: each would be
@@ -301,7 +315,7 @@ async fn send<Q: GraphQLQuery, T: serde::de::DeserializeOwned>(
     variables: Q::Variables,
     access_token: Option<&str>,
 ) -> Result<T, ApiError> {
-    let body = serde_json::to_string(&Q::build_query(variables)).map_err(|_| ApiError::Server)?;
+    let body = serde_json::to_string(&request::<Q>(variables)).map_err(|_| ApiError::Server)?;
     let field = root_field(post(body, access_token).await?)?;
     serde_json::from_value(field).map_err(|_| ApiError::Server)
 }
@@ -906,7 +920,7 @@ pub async fn reset_user_mfa(
 
 /// The `subscribe` payload for the caller's session status, every `seconds`.
 pub fn session_status_request(seconds: i64) -> serde_json::Value {
-    let body = SessionStatus::build_query(session_status::Variables {
+    let body = request::<SessionStatus>(session_status::Variables {
         every_seconds: seconds,
     });
     serde_json::to_value(body).unwrap_or_default()
@@ -970,6 +984,26 @@ impl From<my_activity::MyActivityMyActivityNodes> for Event {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_request_carries_its_own_operation_and_its_fragments_only() {
+        let body = request::<Me>(me::Variables {});
+        assert_eq!(
+            body.query,
+            "query Me{me{...UserFields}}fragment UserFields on User{id email username fullName \
+             role emailVerified locale mfaRequired mfaEnrollmentRequired}"
+        );
+        // The whole file it lives in holds every other operation too.
+        assert!(me::QUERY.contains("mutation Login"));
+
+        let subscription = session_status_request(30);
+        let query = subscription["query"].as_str().unwrap();
+        assert!(query.starts_with("subscription SessionStatus("), "{query}");
+        assert!(
+            !query.contains("query ") && !query.contains("mutation "),
+            "{query}"
+        );
+    }
 
     #[test]
     fn a_keyset_page_shows_its_size_and_continues_after_the_last_shown() {
