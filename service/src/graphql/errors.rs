@@ -7,6 +7,7 @@ use async_graphql::{Data, ErrorExtensions, Executor, Request, Response, Schema};
 use futures_util::StreamExt;
 use futures_util::stream::BoxStream;
 
+use super::documents::Documents;
 use super::{Mutation, Query, Subscription, measure};
 use crate::auth::AuthError;
 use crate::domain::InvalidInput;
@@ -47,7 +48,10 @@ impl ErrorExtensions for InvalidInput {
 /// async-graphql's per-field fast path, which cost `me` a sixth of its
 /// throughput.)
 #[derive(Clone)]
-pub struct AppSchema(pub(super) Schema<Query, Mutation, Subscription>);
+pub struct AppSchema(
+    pub(super) Schema<Query, Mutation, Subscription>,
+    pub(super) Documents,
+);
 
 /// The code of an error raised by async-graphql itself.
 pub(super) const VALIDATION_FAILED: &str = "GRAPHQL_VALIDATION_FAILED";
@@ -55,6 +59,7 @@ pub(super) const VALIDATION_FAILED: &str = "GRAPHQL_VALIDATION_FAILED";
 impl Executor for AppSchema {
     async fn execute(&self, mut request: Request) -> Response {
         let started = Instant::now();
+        self.1.prepare(&mut request);
         let checked = super::limits::check(&mut request);
         // After the check, which parsed the document and kept the parse.
         let operation = telemetry::recording().then(|| measure::operation_of(&mut request));
@@ -73,6 +78,7 @@ impl Executor for AppSchema {
         mut request: Request,
         session_data: Option<Arc<Data>>,
     ) -> BoxStream<'static, Response> {
+        self.1.prepare(&mut request);
         if let Err(refused) = super::limits::check(&mut request) {
             return futures_util::stream::once(async { Response::from_errors(vec![refused]) })
                 .boxed();

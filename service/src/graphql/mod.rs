@@ -3,6 +3,7 @@
 //! error ([`AppSchema`]).
 
 mod context;
+mod documents;
 mod errors;
 mod guard;
 mod limits;
@@ -39,14 +40,15 @@ fn builder() -> SchemaBuilder<Query, Mutation, Subscription> {
 pub fn schema(auth: Auth, playground: bool) -> AppSchema {
     measure::load_root_fields();
     let builder = builder().data(auth);
-    AppSchema(if playground {
+    let schema = if playground {
         builder.finish()
     } else {
         builder
             .disable_introspection()
             .disable_suggestions()
             .finish()
-    })
+    };
+    AppSchema(schema, documents::Documents::new())
 }
 
 /// The SDL committed as `schema.graphql`.
