@@ -8,12 +8,20 @@
 use async_graphql::Request;
 use async_graphql::parser::types::ExecutableDocument;
 
-/// What the cache may hold, counted in bytes of document text: far more than
-/// any client's documents, and little next to the service's memory.
-const MAX_BYTES: u64 = 2 * 1024 * 1024;
+/// What the cache may hold, in bytes of parsed documents as estimated below:
+/// room for hundreds of the web client's documents, and a bound on what
+/// clients sending documents of their own can make the service keep.
+const MAX_BYTES: u64 = 32 * 1024 * 1024;
+/// A parse's size per byte of its text, at most, with room to spare. Counted
+/// with async-graphql 7.2.1's parser and a counting allocator: 106 bytes per
+/// byte for a document of one-letter fields (the worst case: a field is two
+/// bytes of text), 42 for the web client's `me`. The weight counts this, not
+/// the text, so that documents of tiny fields cannot fill memory past the
+/// bound.
+const PARSED_BYTES_PER_BYTE: u64 = 256;
 /// A longer document (GraphiQL's introspection query is 2 KB) is parsed
 /// each time, so that a few huge ones cannot push out everyone's.
-const MAX_DOCUMENT_BYTES: usize = 16 * 1024;
+const MAX_DOCUMENT_BYTES: usize = 8 * 1024;
 
 #[derive(Clone)]
 pub struct Documents {
@@ -28,7 +36,9 @@ impl Documents {
     fn with_capacity(max_bytes: u64) -> Self {
         let parsed = moka::sync::Cache::builder()
             .max_capacity(max_bytes)
-            .weigher(|text: &String, _| u32::try_from(text.len()).unwrap_or(u32::MAX))
+            .weigher(|text: &String, _| {
+                u32::try_from(text.len() as u64 * PARSED_BYTES_PER_BYTE).unwrap_or(u32::MAX)
+            })
             .build();
         Self { parsed }
     }
@@ -91,16 +101,16 @@ mod tests {
 
     #[test]
     fn the_cache_stays_within_its_bound() {
-        let bound = 64 * 1024;
+        let bound = 4 * 1024 * 1024;
         let documents = Documents::with_capacity(bound);
         // Ten times the bound of distinct documents, as a client making up
         // new ones would send.
-        let mut sent = 0;
+        let mut weight = 0;
         for n in 0.. {
             let text = format!("query Q{n} {{ me {{ id email username }} }}");
-            sent += text.len() as u64;
+            weight += text.len() as u64 * PARSED_BYTES_PER_BYTE;
             documents.prepare(&mut Request::new(text));
-            if sent > 10 * bound {
+            if weight > 10 * bound {
                 break;
             }
         }
