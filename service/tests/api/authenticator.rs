@@ -159,19 +159,15 @@ impl Authenticator {
             .collect(),
         );
         let client_data = client_data("webauthn.create", &request);
-        json!({
-            "id": b64(&self.credential_id),
-            "rawId": b64(&self.credential_id),
-            "type": "public-key",
-            "authenticatorAttachment": "platform",
-            "response": {
+        self.credential(
+            json!({
                 "clientDataJSON": b64(&client_data),
                 "attestationObject": b64(&serde_cbor_2::to_vec(&attestation).unwrap()),
                 "transports": ["internal"],
-            },
+            }),
             // The browser says the key is discoverable, as the service asked.
-            "clientExtensionResults": { "credProps": { "rk": true } },
-        })
+            json!({ "credProps": { "rk": true } }),
+        )
     }
 
     /// `navigator.credentials.get()`: this passkey's answer to a sign-in's
@@ -193,18 +189,27 @@ impl Authenticator {
         let signed = [&auth_data[..], &Sha256::digest(&client_data)].concat();
         // WebAuthn carries ES256 signatures DER-encoded, not as raw r || s.
         let signature: Signature = self.key.sign(&signed);
+        self.credential(
+            json!({
+                "clientDataJSON": b64(&client_data),
+                "authenticatorData": b64(&auth_data),
+                "signature": b64(signature.to_der().as_bytes()),
+                "userHandle": b64(&self.user_handle),
+            }),
+            json!({}),
+        )
+    }
+
+    /// The browser's `credential.toJSON()` around an authenticator's
+    /// `response`, for registration and sign-in alike.
+    fn credential(&self, response: Value, extensions: Value) -> Value {
         json!({
             "id": b64(&self.credential_id),
             "rawId": b64(&self.credential_id),
             "type": "public-key",
             "authenticatorAttachment": "platform",
-            "response": {
-                "clientDataJSON": b64(&client_data),
-                "authenticatorData": b64(&auth_data),
-                "signature": b64(signature.to_der().as_bytes()),
-                "userHandle": b64(&self.user_handle),
-            },
-            "clientExtensionResults": {},
+            "response": response,
+            "clientExtensionResults": extensions,
         })
     }
 
