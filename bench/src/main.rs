@@ -221,7 +221,7 @@ impl Bench {
         };
         eprintln!("ready in {:.0} ms, {} KiB", run.ready_ms, rss_ready_kib);
 
-        let db = Database::connect(&scratch.url, 2)?;
+        let db = Database::connect(&scratch.url, 2, 0)?;
         let hash = seed::owner_hash(&service.url, &db).await?;
         seed::add_users(&db, "login", 0, LOGIN_USERS, 0, &hash).await?;
         seed::add_users(&db, "filler", 0, FILLER_USERS, SESSIONS_EACH, &hash).await?;

@@ -8,7 +8,7 @@ use chrono::{Duration, Utc};
 use serde_json::{Value, json};
 use service::auth::tokens;
 use service::domain::{Aal, ClientInfo, Clock};
-use service::storage::Database;
+use service::storage::{Database, Pools};
 use service::storage::sessions::{self, NewSession};
 use service::with_pool;
 use sqlx::{AssertSqlSafe, Connection, Executor, PgConnection};
@@ -147,8 +147,8 @@ pub async fn add_users(
     let expires = now + Duration::days(1);
     let last = first + count - 1;
     let before_mfa = predates_mfa(db).await?;
-    match db {
-        Database::Postgres(pool) => {
+    match db.pools() {
+        Pools::Postgres(pool) => {
             sqlx::query(
                 "INSERT INTO users (email, username, hashed_password)
                  SELECT $1 || '-' || i || '@bench.example', $1 || '_' || i, $2
@@ -184,7 +184,7 @@ pub async fn add_users(
                 .await?;
             sqlx::query("ANALYZE").execute(pool).await?;
         }
-        Database::Sqlite { writer: pool, .. } => {
+        Pools::Sqlite { writer: pool, .. } => {
             let mut tx = pool.begin().await?;
             sqlx::query(
                 "WITH RECURSIVE n(i) AS (SELECT $3 UNION ALL SELECT i + 1 FROM n WHERE i < $4)
@@ -246,9 +246,9 @@ pub async fn live_sessions(db: &Database, count: usize) -> anyhow::Result<Vec<St
             aal: Aal::One,
         };
         let user: Uuid = ids[n % ids.len()];
-        match (db, before_mfa) {
+        match (db.pools(), before_mfa) {
             // A baseline's own schema, without the columns today's insert fills.
-            (Database::Postgres(pool), true) => {
+            (Pools::Postgres(pool), true) => {
                 let now = clock.now();
                 sqlx::query(
                     "INSERT INTO sessions (id, user_id, refresh_token_hash, device_info, ip_address, expires_at, created_at)
@@ -277,8 +277,8 @@ pub async fn live_sessions(db: &Database, count: usize) -> anyhow::Result<Vec<St
 /// 15), whose sessions have no `aal` and `auth_time` yet (`bench-compare`
 /// measures such a build beside today's).
 async fn predates_mfa(db: &Database) -> anyhow::Result<bool> {
-    Ok(match db {
-        Database::Postgres(pool) => {
+    Ok(match db.pools() {
+        Pools::Postgres(pool) => {
             sqlx::query_scalar(
                 "SELECT NOT EXISTS (SELECT 1 FROM information_schema.columns
                                     WHERE table_name = 'sessions' AND column_name = 'auth_time')",
@@ -286,7 +286,7 @@ async fn predates_mfa(db: &Database) -> anyhow::Result<bool> {
             .fetch_one(pool)
             .await?
         }
-        Database::Sqlite { .. } => false,
+        Pools::Sqlite { .. } => false,
     })
 }
 

@@ -69,6 +69,12 @@ pub struct Config {
     #[arg(long, env = "DATABASE_MAX_CONNECTIONS", default_value_t = 10)]
     pub database_max_connections: u32,
 
+    /// Memory for live sessions kept per replica, in MiB, so that a request
+    /// on a warm session needs no database round trip; 0 turns it off. On
+    /// PostgreSQL it takes two connections of its own besides the pool.
+    #[arg(long, env = "SESSION_CACHE_MIB", default_value_t = 64)]
+    pub session_cache_mib: u64,
+
     #[arg(long, env = "BIND_ADDR", default_value = "127.0.0.1:8000")]
     pub bind_addr: SocketAddr,
 

@@ -51,7 +51,11 @@ impl App {
         let recorder = config
             .metrics_bind_addr
             .map(|_| telemetry::metrics_recorder());
-        let database = Database::connect(&config.database_url, config.database_max_connections)?;
+        let database = Database::connect(
+            &config.database_url,
+            config.database_max_connections,
+            config.session_cache_mib << 20,
+        )?;
         let metrics = recorder.map(|handle| http::Metrics::new(handle, database.clone()));
         database.migrate_when_reachable(STARTUP_PATIENCE).await?;
         let doorbell = Doorbell::default();

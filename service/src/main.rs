@@ -109,6 +109,9 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
             let sweeper = tokio::spawn(app.sweeper.run());
             // Events left unsealed are sealed by the next round, anywhere.
             let sealer = tokio::spawn(app.sealer.run());
+            // Until it has heard its first beat, the session cache serves
+            // nothing: requests read the database meanwhile.
+            let watch = app.database.watch().map(|watch| tokio::spawn(watch.run()));
             // One signal drains both listeners.
             let shutdown = shutdown_signal().shared();
             match metrics {
@@ -123,11 +126,14 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
             postman.abort();
             sweeper.abort();
             sealer.abort();
+            if let Some(watch) = watch {
+                watch.abort();
+            }
             app.database.close().await;
             tracing::info!("stopped");
         }
         Command::Migrate => {
-            let db = Database::connect(&config.database_url, 1)?;
+            let db = Database::connect(&config.database_url, 1, 0)?;
             db.migrate().await?;
             println!("migrations applied ({})", db.engine());
         }

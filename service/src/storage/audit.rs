@@ -6,7 +6,7 @@
 use chrono::{DateTime, Utc};
 use uuid::Uuid;
 
-use super::{Database, StorageError};
+use super::{Database, Pools, StorageError};
 use crate::domain::{
     ActorKind, AuditAccount, AuditEvent, AuditKind, ClientInfo, EventCursor, EventFilter, NewEvent,
     Outcome, UserId,
@@ -243,7 +243,7 @@ pub async fn seal_next(
 ) -> Result<Option<Block>, StorageError> {
     with_writer!(db, |pool| {
         let mut tx = pool.begin().await?;
-        if matches!(db, Database::Postgres(_)) {
+        if matches!(db.pools(), Pools::Postgres(_)) {
             let ours: bool = sqlx::query_scalar("SELECT pg_try_advisory_xact_lock($1)")
                 .bind(SEAL_LOCK)
                 .fetch_one(&mut *tx)

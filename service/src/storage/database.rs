@@ -5,7 +5,9 @@
 //! engines cannot drift apart and no value goes through `sqlx::Any` (which
 //! cannot carry UUIDs or timestamps).
 
+use std::path::{Path, PathBuf};
 use std::str::FromStr;
+use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use sqlx::Connection;
@@ -15,6 +17,7 @@ use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePool};
 
 use super::StorageError;
 use super::error::is_unreachable;
+use super::session_cache::{SessionCache, Watch};
 
 static POSTGRES_MIGRATIONS: sqlx::migrate::Migrator = sqlx::migrate!("../migrations/postgres");
 static SQLITE_MIGRATIONS: sqlx::migrate::Migrator = sqlx::migrate!("../migrations/sqlite");
@@ -28,8 +31,26 @@ const ACQUIRE_TIMEOUT: Duration = Duration::from_secs(5);
 /// skips its check the same way, for connections used in the last 500 ms.)
 const PING_AFTER_IDLE: Duration = Duration::from_secs(1);
 
+/// The pools of either engine, and the cache of live sessions in front of
+/// them ([`SessionCache`]).
+#[derive(Clone)]
+pub struct Database {
+    pools: Pools,
+    sessions: SessionCache,
+    /// Keeps `sessions` fresh (PostgreSQL), until [`Database::watch`] takes it.
+    watch: Arc<Mutex<Option<Watch>>>,
+}
+
+impl std::fmt::Debug for Database {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Database")
+            .field("pools", &self.pools)
+            .finish_non_exhaustive()
+    }
+}
+
 #[derive(Clone, Debug)]
-pub enum Database {
+pub enum Pools {
     Postgres(PgPool),
     /// SQLite lets one connection write at a time. Writes go through
     /// `writer`, a pool of one connection, so they queue in order there
@@ -49,9 +70,9 @@ pub enum Database {
 #[macro_export]
 macro_rules! with_pool {
     ($db:expr, |$pool:ident| $body:expr) => {
-        match $db {
-            $crate::storage::Database::Postgres($pool) => $body,
-            $crate::storage::Database::Sqlite { pool: $pool, .. } => $body,
+        match $crate::storage::Database::pools(&$db) {
+            $crate::storage::Pools::Postgres($pool) => $body,
+            $crate::storage::Pools::Sqlite { pool: $pool, .. } => $body,
         }
     };
 }
@@ -61,21 +82,32 @@ macro_rules! with_pool {
 #[macro_export]
 macro_rules! with_writer {
     ($db:expr, |$pool:ident| $body:expr) => {
-        match $db {
-            $crate::storage::Database::Postgres($pool) => $body,
-            $crate::storage::Database::Sqlite { writer: $pool, .. } => $body,
+        match $crate::storage::Database::pools(&$db) {
+            $crate::storage::Pools::Postgres($pool) => $body,
+            $crate::storage::Pools::Sqlite { writer: $pool, .. } => $body,
         }
     };
 }
 
 impl Database {
     /// Connects lazily: the service starts (and reports not-ready) while the
-    /// database is down, and recovers by itself when it returns.
-    pub fn connect(url: &str, max_connections: u32) -> Result<Self, StorageError> {
+    /// database is down, and recovers by itself when it returns. Live
+    /// sessions are cached up to `session_cache_bytes` (0: not at all).
+    pub fn connect(
+        url: &str,
+        max_connections: u32,
+        session_cache_bytes: u64,
+    ) -> Result<Self, StorageError> {
         if url.starts_with("postgres://") || url.starts_with("postgresql://") {
             let options = PgConnectOptions::from_str(url)?;
             let pool = pool_options::<sqlx::Postgres>(max_connections).connect_lazy_with(options);
-            Ok(Self::Postgres(pool))
+            let sessions = SessionCache::watched(session_cache_bytes);
+            let watch = (session_cache_bytes > 0).then(|| Watch::new(sessions.clone(), &pool));
+            Ok(Self {
+                pools: Pools::Postgres(pool),
+                sessions,
+                watch: Arc::new(Mutex::new(watch)),
+            })
         } else {
             let options = SqliteConnectOptions::from_str(url)?
                 .create_if_missing(true)
@@ -92,17 +124,37 @@ impl Database {
             let pool = |connections| {
                 pool_options::<sqlx::Sqlite>(connections).connect_lazy_with(options.clone())
             };
-            Ok(Self::Sqlite {
-                pool: pool(max_connections),
-                writer: pool(1),
+            let file = same_file_key(options.get_filename());
+            Ok(Self {
+                pools: Pools::Sqlite {
+                    pool: pool(max_connections),
+                    writer: pool(1),
+                },
+                sessions: SessionCache::for_file(file, session_cache_bytes),
+                watch: Arc::default(),
             })
         }
     }
 
+    pub fn pools(&self) -> &Pools {
+        &self.pools
+    }
+
+    /// The cache of live sessions (see [`SessionCache`]).
+    pub fn sessions(&self) -> &SessionCache {
+        &self.sessions
+    }
+
+    /// What keeps the session cache fresh on PostgreSQL, to run beside the
+    /// server: `None` on SQLite, with no cache, or once taken.
+    pub fn watch(&self) -> Option<Watch> {
+        self.watch.lock().unwrap().take()
+    }
+
     pub fn engine(&self) -> &'static str {
-        match self {
-            Self::Postgres(_) => "postgres",
-            Self::Sqlite { .. } => "sqlite",
+        match self.pools {
+            Pools::Postgres(_) => "postgres",
+            Pools::Sqlite { .. } => "sqlite",
         }
     }
 
@@ -127,9 +179,9 @@ impl Database {
     }
 
     pub async fn migrate(&self) -> Result<(), StorageError> {
-        match self {
-            Self::Postgres(pool) => POSTGRES_MIGRATIONS.run(pool).await?,
-            Self::Sqlite { writer, .. } => SQLITE_MIGRATIONS.run(writer).await?,
+        match &self.pools {
+            Pools::Postgres(pool) => POSTGRES_MIGRATIONS.run(pool).await?,
+            Pools::Sqlite { writer, .. } => SQLITE_MIGRATIONS.run(writer).await?,
         }
         Ok(())
     }
@@ -150,9 +202,9 @@ impl Database {
             open: size as usize,
             idle,
         };
-        match self {
-            Self::Postgres(pool) => vec![usage("main", pool.size(), pool.num_idle())],
-            Self::Sqlite { pool, writer } => vec![
+        match &self.pools {
+            Pools::Postgres(pool) => vec![usage("main", pool.size(), pool.num_idle())],
+            Pools::Sqlite { pool, writer } => vec![
                 usage("read", pool.size(), pool.num_idle()),
                 usage("write", writer.size(), writer.num_idle()),
             ],
@@ -160,13 +212,27 @@ impl Database {
     }
 
     pub async fn close(&self) {
-        match self {
-            Self::Postgres(pool) => pool.close().await,
-            Self::Sqlite { pool, writer } => {
+        match &self.pools {
+            Pools::Postgres(pool) => pool.close().await,
+            Pools::Sqlite { pool, writer } => {
                 pool.close().await;
                 writer.close().await;
             }
         }
+    }
+}
+
+/// One name for a file however it was named, even before it exists: the
+/// directory's canonical path and the file's name.
+fn same_file_key(file: &Path) -> PathBuf {
+    let dir = match file.parent() {
+        Some(dir) if !dir.as_os_str().is_empty() => dir.to_path_buf(),
+        _ => PathBuf::from("."),
+    };
+    let dir = dir.canonicalize().unwrap_or(dir);
+    match file.file_name() {
+        Some(name) => dir.join(name),
+        None => file.to_path_buf(),
     }
 }
 

@@ -159,6 +159,7 @@ pub async fn verify_email(
             .await?;
         record_for!(tx, event, user_id, now);
         tx.commit().await?;
+        db.sessions().forget(user_id.into());
         Ok(Some(User::from(user)))
     })
 }
@@ -194,6 +195,7 @@ pub async fn unlock_sign_in(
         }
         record_for!(tx, event, user_id, now);
         tx.commit().await?;
+        db.sessions().forget(user_id.into());
         Ok(Some(User::from(user)))
     })
 }

@@ -194,6 +194,7 @@ pub async fn confirm_totp(
             confirmation.notice,
             now
         );
+        db.sessions().forget(user);
         Ok(true)
     })
 }
@@ -223,6 +224,7 @@ pub async fn remove_totp(
         let ended = settle!(tx, user, Some(keep));
         let event = event.clone().with("sessions", sessions::live(&ended, now));
         record_and_announce!(tx, &event, Some(keep), notice, now);
+        db.sessions().forget(user);
         Ok(true)
     })
 }
@@ -251,6 +253,7 @@ pub async fn reset(
         let live = sessions::live(&ended, now);
         let event = event.clone().with("sessions", live);
         record_and_announce!(tx, &event, None, notice, now);
+        db.sessions().forget(user);
         Ok(live)
     })
 }

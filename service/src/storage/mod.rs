@@ -13,10 +13,11 @@ pub mod mfa;
 pub mod outbox;
 pub mod passes;
 pub mod passkeys;
+pub mod session_cache;
 pub mod sessions;
 pub mod sweep;
 pub mod throttle;
 pub mod users;
 
-pub use database::{Database, PoolUsage};
+pub use database::{Database, PoolUsage, Pools};
 pub use error::StorageError;

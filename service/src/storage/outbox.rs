@@ -4,7 +4,7 @@
 use chrono::{DateTime, Duration, Utc};
 use uuid::Uuid;
 
-use super::{Database, StorageError};
+use super::{Database, Pools, StorageError};
 use crate::domain::{Mail, MailKind};
 use crate::{with_pool, with_writer};
 
@@ -94,8 +94,8 @@ pub async fn claim_due(
             )
         };
     }
-    let rows = match db {
-        Database::Postgres(pool) => {
+    let rows = match db.pools() {
+        Pools::Postgres(pool) => {
             sqlx::query_as::<_, QueuedRow>(claim!(" FOR UPDATE SKIP LOCKED"))
                 .bind(now)
                 .bind(now + lease)
@@ -103,7 +103,7 @@ pub async fn claim_due(
                 .fetch_all(pool)
                 .await?
         }
-        Database::Sqlite { writer, .. } => {
+        Pools::Sqlite { writer, .. } => {
             sqlx::query_as::<_, QueuedRow>(claim!(""))
                 .bind(now)
                 .bind(now + lease)

@@ -131,6 +131,7 @@ pub async fn add(
             .execute(&mut *tx)
             .await?;
         record_and_announce!(tx, event, Some(new.session), new.notice, now);
+        db.sessions().forget(user);
         Ok::<_, StorageError>(())
     })?;
     Ok(PasskeyInfo {
@@ -223,6 +224,7 @@ pub async fn remove(
         let event = event.clone().with("sessions", sessions::live(&ended, now));
         let notice = notice(&name);
         record_and_announce!(tx, &event, Some(keep), &notice, now);
+        db.sessions().forget(user);
         Ok(Some(name))
     })
 }

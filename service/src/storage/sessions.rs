@@ -8,7 +8,7 @@ use uuid::Uuid;
 use sha2::{Digest, Sha256};
 
 use super::users::UserRow;
-use super::{Database, StorageError, audit, outbox};
+use super::{Database, Pools, StorageError, audit, outbox};
 use crate::domain::{
     Aal, Assurance, ClientInfo, Mail, NewEvent, SessionId, SessionInfo, User, UserId,
 };
@@ -134,6 +134,8 @@ pub async fn sign_in(
             }
         }
         tx.commit().await?;
+        // Its other sessions show when the account last signed in.
+        db.sessions().forget(user_id);
         Ok(SignedIn {
             session: SessionId::from(id),
             announced,
@@ -180,8 +182,8 @@ pub async fn rotate(
     now: DateTime<Utc>,
     used_since: Option<DateTime<Utc>>,
 ) -> Result<Option<(SessionId, Assurance, User)>, StorageError> {
-    let rotated = match db {
-        Database::Postgres(pool) => {
+    let rotated = match db.pools() {
+        Pools::Postgres(pool) => {
             sqlx::query_as::<_, Rotated>(
                 "WITH rotated AS (
                      UPDATE sessions
@@ -203,7 +205,7 @@ pub async fn rotate(
             .fetch_optional(pool)
             .await?
         }
-        Database::Sqlite { writer: pool, .. } => {
+        Pools::Sqlite { writer: pool, .. } => {
             let mut tx = pool.begin().await?;
             let session: Option<(Uuid, Uuid)> = sqlx::query_as(
                 "UPDATE sessions
@@ -300,6 +302,7 @@ pub async fn end_by_hash(
             .execute(&mut *tx)
             .await?;
         tx.commit().await?;
+        db.sessions().forget(user_id.into());
         Ok(Some(id.into()))
     })
 }
@@ -331,12 +334,12 @@ pub async fn elevate(
     with_writer!(db, |pool| {
         let mut tx = pool.begin().await?;
         // SET reads the row as it was: the previous hash is the live one.
-        let old_hash: Option<String> = sqlx::query_scalar(
+        let raised: Option<(String, Uuid)> = sqlx::query_as(
             "UPDATE sessions
              SET aal = $2, auth_time = $3, refresh_token_hash = $4,
                  previous_token_hash = refresh_token_hash, rotated_at = $3
              WHERE id = $1 AND expires_at > $3
-             RETURNING previous_token_hash",
+             RETURNING previous_token_hash, user_id",
         )
         .bind(id.as_uuid())
         .bind(i16::from(aal.level()))
@@ -344,7 +347,7 @@ pub async fn elevate(
         .bind(new_hash)
         .fetch_optional(&mut *tx)
         .await?;
-        let Some(old_hash) = old_hash else {
+        let Some((old_hash, owner)) = raised else {
             return Ok(false);
         };
         sqlx::query(
@@ -360,6 +363,7 @@ pub async fn elevate(
             .execute(&mut *tx)
             .await?;
         tx.commit().await?;
+        db.sessions().forget(owner.into());
         Ok(true)
     })
 }
@@ -367,13 +371,15 @@ pub async fn elevate(
 /// Deletes a session with no record: one whose account was deactivated
 /// meanwhile (the deactivation was recorded).
 pub async fn delete(db: &Database, id: SessionId) -> Result<(), StorageError> {
-    with_writer!(db, |pool| {
-        sqlx::query("DELETE FROM sessions WHERE id = $1")
+    let owner: Option<Uuid> = with_writer!(db, |pool| {
+        sqlx::query_scalar("DELETE FROM sessions WHERE id = $1 RETURNING user_id")
             .bind(id.as_uuid())
-            .execute(pool)
+            .fetch_optional(pool)
             .await
-            .map(drop)
     })?;
+    if let Some(owner) = owner {
+        db.sessions().forget(owner.into());
+    }
     Ok(())
 }
 
@@ -389,23 +395,24 @@ pub async fn end(
 ) -> Result<bool, StorageError> {
     with_writer!(db, |pool| {
         let mut tx = pool.begin().await?;
-        let ended = sqlx::query(
+        let ended: Option<Uuid> = sqlx::query_scalar(
             "DELETE FROM sessions
-             WHERE id = $1 AND ($2 IS NULL OR (user_id = $2 AND expires_at > $3))",
+             WHERE id = $1 AND ($2 IS NULL OR (user_id = $2 AND expires_at > $3))
+             RETURNING user_id",
         )
         .bind(id.as_uuid())
         .bind(owner.map(UserId::as_uuid))
         .bind(now)
-        .execute(&mut *tx)
-        .await?
-        .rows_affected();
-        if ended == 0 {
+        .fetch_optional(&mut *tx)
+        .await?;
+        let Some(ended) = ended else {
             return Ok(false);
-        }
+        };
         audit::insert_query!(event, Some(id), now)
             .execute(&mut *tx)
             .await?;
         tx.commit().await?;
+        db.sessions().forget(ended.into());
         Ok(true)
     })
 }
@@ -445,6 +452,7 @@ pub async fn delete_for_user(
             .execute(&mut *tx)
             .await?;
         tx.commit().await?;
+        db.sessions().forget(user_id);
         Ok(live)
     })
 }

@@ -8,7 +8,7 @@ use sqlx::postgres::PgConnection;
 use sqlx::sqlite::SqlitePool;
 use sqlx::{ConnectOptions, Connection};
 
-use super::{Database, StorageError};
+use super::{Database, Pools, StorageError};
 
 /// What a sweep deletes, each kind older than the instant it is given.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -101,8 +101,8 @@ enum Holder {
 impl Turn {
     /// This replica's turn, or `None` while another replica's lasts.
     pub async fn take(db: &Database) -> Result<Option<Self>, StorageError> {
-        match db {
-            Database::Postgres(pool) => {
+        match db.pools() {
+            Pools::Postgres(pool) => {
                 let mut connection = pool.connect_options().connect().await?;
                 let locked: bool = sqlx::query_scalar("SELECT pg_try_advisory_lock($1)")
                     .bind(TURN_LOCK)
@@ -114,7 +114,7 @@ impl Turn {
                 }
                 Ok(Some(Self(Holder::Postgres(connection))))
             }
-            Database::Sqlite { writer, .. } => Ok(Some(Self(Holder::Sqlite(writer.clone())))),
+            Pools::Sqlite { writer, .. } => Ok(Some(Self(Holder::Sqlite(writer.clone())))),
         }
     }
 

@@ -5,8 +5,9 @@ use uuid::Uuid;
 
 use super::error::{UniqueIndex, classify};
 use super::passes::{self, NewPass};
+use super::session_cache::Found;
 use super::sessions::{self, NewSession};
-use super::{Database, StorageError, audit, links, outbox};
+use super::{Database, Pools, StorageError, audit, links, outbox};
 use crate::domain::{
     Aal, Assurance, Email, FullName, LinkPurpose, Locale, Mail, NewEvent, NewLink, Page,
     PasswordHash, ProfileUpdate, Role, SessionId, User, UserId, UserSearch, Username,
@@ -242,15 +243,23 @@ pub async fn find_with_hash(
 
 /// The user behind an access token, provided the token's session still
 /// exists: logging out or revoking a session ends its access tokens too.
+/// A warm session is answered from memory ([`SessionCache`]).
+///
+/// [`SessionCache`]: super::session_cache::SessionCache
 pub async fn find_by_session(
     db: &Database,
     user_id: UserId,
     session_id: SessionId,
     now: DateTime<Utc>,
 ) -> Result<Option<(User, Assurance)>, StorageError> {
+    let cache = db.sessions();
+    if let Some(hit) = cache.get(user_id, session_id, now) {
+        return Ok(Some(hit));
+    }
+    let ticket = cache.ticket();
     let row = with_pool!(db, |pool| {
         sqlx::query_as::<_, SessionUserRow>(
-            "SELECT sessions.aal, sessions.auth_time, users.* FROM users
+            "SELECT sessions.aal, sessions.auth_time, sessions.expires_at, users.* FROM users
              JOIN sessions ON sessions.user_id = users.id
              WHERE users.id = $1 AND sessions.id = $2 AND sessions.expires_at > $3",
         )
@@ -261,11 +270,16 @@ pub async fn find_by_session(
         .await
     })?;
     Ok(row.map(|row| {
-        let assurance = Assurance {
-            aal: Aal::from_level(row.aal.into()),
-            auth_time: row.auth_time,
+        let found = Found {
+            assurance: Assurance {
+                aal: Aal::from_level(row.aal.into()),
+                auth_time: row.auth_time,
+            },
+            expires_at: row.expires_at,
+            user: row.user.into(),
         };
-        (row.user.into(), assurance)
+        cache.keep(ticket, session_id, &found, now);
+        (found.user, found.assurance)
     }))
 }
 
@@ -274,6 +288,7 @@ pub async fn find_by_session(
 struct SessionUserRow {
     aal: i16,
     auth_time: DateTime<Utc>,
+    expires_at: DateTime<Utc>,
     #[sqlx(flatten)]
     user: UserRow,
 }
@@ -342,6 +357,9 @@ pub async fn replace_hash(
         .await
         .map(|done| done.rows_affected())
     })?;
+    if replaced == 1 {
+        db.sessions().forget(id);
+    }
     Ok(replaced == 1)
 }
 
@@ -360,6 +378,7 @@ pub async fn set_password(
             .execute(&mut *tx)
             .await?;
         tx.commit().await?;
+        db.sessions().forget(id);
         Ok(())
     })
 }
@@ -393,6 +412,7 @@ pub async fn reset_password(
             .execute(&mut *tx)
             .await?;
         tx.commit().await?;
+        db.sessions().forget(id.into());
         Ok(true)
     })
 }
@@ -426,6 +446,7 @@ pub async fn update_profile(
         .await
     })
     .map_err(|err| classify(err, UNIQUE_INDEXES))?;
+    db.sessions().forget(id);
     Ok(row.map(User::from))
 }
 
@@ -479,6 +500,7 @@ pub async fn lock_sign_in(
             .execute(&mut *tx)
             .await?;
         tx.commit().await?;
+        db.sessions().forget(id);
         Ok(true)
     })
 }
@@ -511,7 +533,7 @@ macro_rules! leaves_an_admin {
 /// one after another.
 macro_rules! lock_admins {
     ($db:expr, $tx:expr) => {
-        if matches!($db, Database::Postgres(_)) {
+        if matches!($db.pools(), Pools::Postgres(_)) {
             sqlx::query(
                 "SELECT id FROM users WHERE role = 'admin' AND is_active
                  ORDER BY id FOR NO KEY UPDATE",
@@ -589,6 +611,7 @@ pub async fn update_by_admin(
             .execute(&mut *tx)
             .await?;
         tx.commit().await?;
+        db.sessions().forget(id);
         Ok(AccountChange::Done(User::from(user)))
     })
 }
@@ -634,6 +657,7 @@ pub async fn delete(
             .execute(&mut *tx)
             .await?;
         tx.commit().await?;
+        db.sessions().forget(id);
         Ok(AccountChange::Done(()))
     })
 }

@@ -70,6 +70,7 @@ pub fn test_config() -> Config {
     Config {
         database_url: String::new(),
         database_max_connections: 5,
+        session_cache_mib: 64,
         bind_addr: "127.0.0.1:0".parse().unwrap(),
         metrics_bind_addr: None,
         secret_key: Some(TEST_SECRET.into()),
@@ -187,6 +188,9 @@ impl TestApp {
             app.router,
             std::future::pending(),
         ));
+        if let Some(watch) = app.database.watch() {
+            tokio::spawn(watch.run());
+        }
         let mut metrics_addr = None;
         if let (Some(metrics), Some(bind)) = (app.metrics, config.metrics_bind_addr) {
             let listener = tokio::net::TcpListener::bind(bind).await.unwrap();

@@ -340,6 +340,9 @@ async fn websocket_operations_check_the_user_every_time() {
     app.execute("UPDATE users SET is_active = FALSE")
         .await
         .unwrap();
+    // Written behind the service's back, which on SQLite nothing announces
+    // to the session cache (see `session_cache.rs`).
+    app.db.sessions().forget_all();
     let reply = exchange(&mut socket, users("2"), result_of("2")).await;
     assert_eq!(
         error_code(&reply["payload"]).0,

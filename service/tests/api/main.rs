@@ -23,6 +23,7 @@ mod metrics;
 mod mfa;
 mod passwords;
 mod profile;
+mod session_cache;
 mod sessions;
 mod smtp;
 mod storage_schema;

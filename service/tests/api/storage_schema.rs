@@ -3,7 +3,7 @@
 
 use crate::helpers::{Engine, TestApp};
 use chrono::{DateTime, Utc};
-use service::storage::Database;
+use service::storage::{Database, Pools};
 use service::with_pool;
 use uuid::Uuid;
 
@@ -28,8 +28,8 @@ fn schema_graphql_is_current() {
 
 /// (name, nullable) of every column, in table order.
 async fn columns(db: &Database, table: &'static str) -> Vec<(String, bool)> {
-    match db {
-        Database::Postgres(pool) => sqlx::query_as::<_, (String, String)>(
+    match db.pools() {
+        Pools::Postgres(pool) => sqlx::query_as::<_, (String, String)>(
             "SELECT column_name::text, is_nullable::text FROM information_schema.columns
              WHERE table_name = $1 ORDER BY ordinal_position",
         )
@@ -40,7 +40,7 @@ async fn columns(db: &Database, table: &'static str) -> Vec<(String, bool)> {
         .into_iter()
         .map(|(name, nullable)| (name, nullable == "YES"))
         .collect(),
-        Database::Sqlite { pool, .. } => sqlx::query_as::<_, (String, i64, i64)>(
+        Pools::Sqlite { pool, .. } => sqlx::query_as::<_, (String, i64, i64)>(
             "SELECT name, \"notnull\", pk FROM pragma_table_info($1) ORDER BY cid",
         )
         .bind(table)
@@ -181,7 +181,7 @@ async fn migrations_create_the_specified_columns(engine: Engine) {
             ("first_seen_at", false),
         ])
     );
-    if let Database::Postgres(pool) = &app.db {
+    if let Pools::Postgres(pool) = app.db.pools() {
         let types: Vec<(String, String)> = sqlx::query_as(
             "SELECT column_name::text, data_type::text FROM information_schema.columns
              WHERE table_name IN ('users', 'sessions')
