@@ -85,7 +85,7 @@ e2e *ARGS: build-client _graphiql _e2e-tools _postgres-reachable
     echo "screenshots: $CARGO_TARGET_DIR/screenshots"
 
 # Benchmark the release build with wrk on loopback (PostgreSQL and SQLite, about 4 minutes after the builds); see BENCHMARKS.md
-bench *ARGS: build-client _graphiql _postgres-reachable (_debian-tools "wrk=wrk" "/usr/bin/chromium=chromium")
+bench *ARGS: build-client _graphiql _postgres-reachable (_debian-tools "wrk=wrk" "/usr/bin/chromium=chromium") _pgbench
     cargo build --release -p service -p bench
     "$CARGO_TARGET_DIR/release/bench" --service-bin "$CARGO_TARGET_DIR/release/service" \
         --static-dir client/dist --out "$CARGO_TARGET_DIR/bench" {{ARGS}}
@@ -106,6 +106,18 @@ bench-compare REV *ARGS:
 
 # Debian's Chromium, nginx and psql for the end-to-end suite (never a browser downloaded by a test tool)
 _e2e-tools: (_debian-tools "/usr/bin/chromium=chromium" "nginx=nginx-light" "psql=postgresql-client" "prometheus=prometheus")
+
+# pgbench, for the bench's db-ceiling. Not through _debian-tools: /usr/bin/pgbench
+# is Debian's wrapper (postgresql-client-common), there without the program,
+# which comes with the server's package; so ask it for its version instead.
+_pgbench:
+    #!/usr/bin/env bash
+    set -euo pipefail
+    pgbench --version >/dev/null 2>&1 && exit 0
+    if [ "$(id -u)" != 0 ]; then
+        echo "Install first: sudo apt-get install -y postgresql-contrib" >&2; exit 1
+    fi
+    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq postgresql-contrib
 
 # Installs each `command=package` whose command is missing (apt as root; otherwise says what to install)
 [positional-arguments]

@@ -2,11 +2,13 @@
 //! loopback, for a bounded time. Figures go to a JSON file and a Markdown
 //! summary; nothing here passes or fails on speed. See BENCHMARKS.md.
 
+mod ceiling;
 mod report;
 mod seed;
 mod server;
 mod wrk;
 
+use std::cell::Cell;
 use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
 
@@ -14,8 +16,9 @@ use anyhow::{Context, bail};
 use clap::Parser;
 use service::auth::password::PasswordHasher;
 use service::domain::Password;
-use service::storage::Database;
+use service::storage::{Database, Pools};
 
+use ceiling::{Ceiling, Pgbench};
 use report::{Results, Row};
 use seed::{Engine, PASSWORD};
 use server::{Launch, Service};
@@ -57,6 +60,10 @@ struct Args {
     /// Skip the SQLite run.
     #[arg(long)]
     no_sqlite: bool,
+    /// Skip the database's own ceiling for `me` and `refreshToken`
+    /// (pgbench with the service's statements, after each of those loads).
+    #[arg(long)]
+    no_db_ceiling: bool,
     /// Where results and service logs go.
     #[arg(long, default_value = "target/bench")]
     out: PathBuf,
@@ -80,6 +87,8 @@ async fn main() -> anyhow::Result<()> {
     let bench = Bench {
         duration: Duration::from_secs(args.seconds),
         cost: args.bcrypt_cost,
+        db_ceiling: !args.no_db_ceiling,
+        ceiling_runs: Cell::new(0),
         out: out.clone(),
         static_dir: args
             .static_dir
@@ -101,7 +110,7 @@ async fn main() -> anyhow::Result<()> {
 
     if let Some(baseline) = &args.baseline_bin {
         let run = bench
-            .engine(&postgres, "baseline", baseline, Extent::HotPaths)
+            .engine(&postgres, "baseline", baseline, Extent::HotPaths, false)
             .await
             .context("baseline")?;
         results.add(run);
@@ -115,14 +124,20 @@ async fn main() -> anyhow::Result<()> {
     };
     results.add(
         bench
-            .engine(&postgres, "postgres", &args.service_bin, extent)
+            .engine(&postgres, "postgres", &args.service_bin, extent, true)
             .await?,
     );
     if !args.no_sqlite {
         let sqlite = Engine::Sqlite { dir: out.clone() };
         results.add(
             bench
-                .engine(&sqlite, "sqlite", &args.service_bin, Extent::HotPaths)
+                .engine(
+                    &sqlite,
+                    "sqlite",
+                    &args.service_bin,
+                    Extent::HotPaths,
+                    false,
+                )
                 .await?,
         );
     }
@@ -173,6 +188,10 @@ enum Extent {
 struct Bench {
     duration: Duration,
     cost: u32,
+    /// Whether to measure the database's ceiling (on PostgreSQL, this tree).
+    db_ceiling: bool,
+    /// Rotation ceilings run so far: each one's hashes are its own.
+    ceiling_runs: Cell<i64>,
     out: PathBuf,
     static_dir: Option<PathBuf>,
 }
@@ -184,6 +203,7 @@ pub struct EngineRun {
     pub rss_ready_kib: u64,
     pub rss_peak_kib: u64,
     pub rows: Vec<Row>,
+    pub ceilings: Vec<Ceiling>,
     pub client: Option<serde_json::Value>,
 }
 
@@ -194,6 +214,7 @@ impl Bench {
         label: &str,
         bin: &Path,
         extent: Extent,
+        db_ceiling: bool,
     ) -> anyhow::Result<EngineRun> {
         eprintln!("== {label}");
         let scratch = engine.fresh(label).await?;
@@ -217,8 +238,16 @@ impl Bench {
             rss_ready_kib,
             rss_peak_kib: 0,
             rows: Vec::new(),
+            ceilings: Vec::new(),
             client: None,
         };
+        let pgbench = Pgbench {
+            url: &scratch.url,
+            out: &self.out,
+            duration: self.duration,
+        };
+        let ceiling = (db_ceiling && self.db_ceiling && matches!(engine, Engine::Postgres { .. }))
+            .then_some(&pgbench);
         eprintln!("ready in {:.0} ms, {} KiB", run.ready_ms, rss_ready_kib);
 
         let db = Database::connect(&scratch.url, 2, 0)?;
@@ -246,7 +275,7 @@ impl Bench {
             run.push("register", LOGIN_CONNECTIONS, &db, register)
                 .await?;
         }
-        self.hot_paths(&mut run, &service, &db, &access_file)
+        self.hot_paths(&mut run, &service, &db, &access_file, ceiling)
             .await?;
         if let Extent::Full { large_sessions } = extent
             && large_sessions > 0
@@ -260,7 +289,7 @@ impl Bench {
             let access =
                 seed::access_tokens(&service.url, &seed::live_sessions(&db, 8).await?).await?;
             seed::write_lines(&access_file, &access)?;
-            self.hot_paths(&mut run, &service, &db, &access_file)
+            self.hot_paths(&mut run, &service, &db, &access_file, ceiling)
                 .await?;
         }
         run.rss_peak_kib = service.memory_kib()?.1;
@@ -270,12 +299,15 @@ impl Bench {
         Ok(run)
     }
 
+    /// `me` and `refreshToken` at each connection count; with `ceiling`,
+    /// each followed by the database's own ceiling for its statement.
     async fn hot_paths(
         &self,
         run: &mut EngineRun,
         service: &Service,
         db: &Database,
         access_file: &Path,
+        ceiling: Option<&Pgbench<'_>>,
     ) -> anyhow::Result<()> {
         for connections in CONNECTION_COUNTS {
             let me = self
@@ -286,7 +318,13 @@ impl Bench {
                     vec![("ACCESS_TOKENS", access_file.display().to_string())],
                 )
                 .await?;
+            let me_per_second = me.per_second();
             run.push("me", connections, db, me).await?;
+            if let (Some(pgbench), Pools::Postgres(pool)) = (ceiling, db.pools()) {
+                let measured = pgbench.me(pool, connections).await?;
+                run.push_ceiling("me", connections, db, me_per_second, measured)
+                    .await?;
+            }
 
             // Twice as many sessions as connections: each thread's pool never
             // runs dry while its connections wait for responses.
@@ -301,7 +339,20 @@ impl Bench {
                     vec![("REFRESH_TOKENS", refresh_file.display().to_string())],
                 )
                 .await?;
+            let refresh_per_second = refresh.per_second();
             run.push("refreshToken", connections, db, refresh).await?;
+            if let (Some(pgbench), Pools::Postgres(pool)) = (ceiling, db.pools()) {
+                let nth = self.ceiling_runs.replace(self.ceiling_runs.get() + 1);
+                let measured = pgbench.rotation(pool, connections, nth).await?;
+                run.push_ceiling(
+                    "refreshToken",
+                    connections,
+                    db,
+                    refresh_per_second,
+                    measured,
+                )
+                .await?;
+            }
         }
         Ok(())
     }
@@ -393,6 +444,31 @@ impl EngineRun {
         let sessions = seed::count(db, "sessions").await?;
         self.rows
             .push(Row::new(scenario, connections, Some(sessions), measured));
+        Ok(())
+    }
+
+    /// The ceiling of the statement behind `scenario`, beside the req/s the
+    /// service made of it.
+    async fn push_ceiling(
+        &mut self,
+        scenario: &str,
+        connections: u32,
+        db: &Database,
+        service_per_second: f64,
+        measured: ceiling::Measured,
+    ) -> anyhow::Result<()> {
+        let sessions = seed::count(db, "sessions").await?;
+        self.ceilings.push(Ceiling {
+            label: self.label.clone(),
+            statement: scenario.into(),
+            connections,
+            clients: measured.clients,
+            sessions: Some(sessions),
+            tps: measured.tps,
+            latency_ms: measured.latency_ms,
+            failed: measured.failed,
+            service_per_second,
+        });
         Ok(())
     }
 }

@@ -4,6 +4,7 @@ use serde::Serialize;
 use std::fmt::Write;
 
 use crate::EngineRun;
+use crate::ceiling::Ceiling;
 use crate::wrk::Measured;
 
 #[derive(Serialize)]
@@ -17,6 +18,8 @@ pub struct Results {
     pub bcrypt: Option<Bcrypt>,
     pub runs: Vec<RunSummary>,
     pub rows: Vec<Row>,
+    /// `db-ceiling`: the hot paths' statements under pgbench.
+    pub ceilings: Vec<Ceiling>,
 }
 
 #[derive(Serialize)]
@@ -135,6 +138,7 @@ impl Results {
             bcrypt: None,
             runs: Vec::new(),
             rows: Vec::new(),
+            ceilings: Vec::new(),
         }
     }
 
@@ -143,6 +147,7 @@ impl Results {
             row.label.clone_from(&run.label);
             self.rows.push(row);
         }
+        self.ceilings.extend(run.ceilings);
         self.runs.push(RunSummary {
             label: run.label,
             ready_ms: run.ready_ms,
@@ -223,6 +228,7 @@ impl Results {
                 m.failures + m.socket_errors + m.status_errors + m.timeouts
             );
         }
+        self.ceiling(&mut md);
         self.comparison(&mut md);
         for run in &self.runs {
             if let Some(client) = &run.client {
@@ -230,6 +236,33 @@ impl Results {
             }
         }
         md
+    }
+
+    /// Each hot path's req/s as a fraction of its statement's `db-ceiling`.
+    fn ceiling(&self, md: &mut String) {
+        if self.ceilings.is_empty() {
+            return;
+        }
+        md.push_str(
+            "\n`db-ceiling`: the service's own statement under pgbench, straight at PostgreSQL.\n\n\
+             | run | load | connections | sessions | service req/s | db-ceiling tps (pgbench clients) | pgbench latency ms | of the ceiling |\n\
+             |---|---|---|---|---|---|---|---|\n",
+        );
+        for c in &self.ceilings {
+            let _ = writeln!(
+                md,
+                "| {} | {} | {} | {} | {:.0} | {:.0} ({}) | {:.2} | {:.0}% |",
+                c.label,
+                c.statement,
+                c.connections,
+                c.sessions.map_or("".into(), |s| s.to_string()),
+                c.service_per_second,
+                c.tps,
+                c.clients,
+                c.latency_ms,
+                100.0 * c.fraction()
+            );
+        }
     }
 
     /// After/before ratios of the same loads on the same table sizes.

@@ -36,6 +36,7 @@ use crate::storage::audit::{self as trail, Scope};
 use crate::storage::links;
 use crate::storage::passes::{self, NewPass};
 use crate::storage::sessions::{self, NewSession};
+use crate::storage::throttle::Settle;
 use crate::storage::users::{
     self, AccountChange, AdminUpdate, Lookup, NewPassword, NewUser, Welcome,
 };
@@ -231,23 +232,20 @@ impl Auth {
             remember_me,
         } = sign_in;
         let address = client.ip_address();
-        self.throttle
+        let check = self
+            .throttle
             .sign_in(email.as_str(), address, self.now())
             .await?;
         let found = users::find_with_hash(&self.db, Lookup::Email(&email)).await?;
-        self.past_the_lock(
-            email.as_str(),
-            found.as_ref().map(|(user, _)| user),
-            address,
-        )
-        .await?;
+        self.past_the_lock(check, found.as_ref().map(|(user, _)| user), address)
+            .await?;
         let hash = found.as_ref().map(|(_, hash)| hash);
         if !self.passwords.verify(&password, hash).await? {
             return Err(AuthError::InvalidCredentials);
         }
         let (user, stored) = found.ok_or(AuthError::InvalidCredentials)?;
-        self.throttle.signed_in(email.as_str(), address).await?;
         if !user.is_active {
+            self.throttle.signed_in(email.as_str(), address).await?;
             return Err(AuthError::Forbidden("This account has been deactivated"));
         }
         self.upgrade_hash(user.id, &password, &stored).await;
@@ -257,6 +255,7 @@ impl Auth {
             aal: Aal::One,
             client,
             event: &event,
+            settle: &self.throttle.settlement(email.as_str(), address),
         };
         self.open_session(user, request).await
     }
@@ -270,7 +269,6 @@ impl Auth {
         request: SignInRequest<'_>,
     ) -> Result<Authenticated, AuthError> {
         let now = self.now();
-        sessions::delete_expired_for_user(&self.db, user.id, now).await?;
         let lifetime = if request.remember_me {
             self.session_long
         } else {
@@ -285,6 +283,7 @@ impl Auth {
             user.id,
             &pending.row(),
             &new_device,
+            request.settle,
             request.event,
             now,
         )
@@ -651,13 +650,13 @@ impl Auth {
     }
 
     /// Whether a password check of this account (`None`: no such account)
-    /// may go ahead: not while it is locked, nor once this check takes it
-    /// over its limit from all addresses (which locks it), unless the owner
-    /// proved themselves by mail from this network. The owner's own checks
-    /// from there do not count towards a lock either.
+    /// may go ahead: not while it is locked, nor once this check took it
+    /// over its limit from all addresses (`check`, as [`Throttle::sign_in`]
+    /// counted it; this locks it), unless the owner proved themselves by
+    /// mail from this network.
     async fn past_the_lock(
         &self,
-        account: &str,
+        check: PasswordCheck,
         user: Option<&User>,
         address: Option<&str>,
     ) -> Result<(), AuthError> {
@@ -678,7 +677,7 @@ impl Auth {
                 Err(AuthError::SignInLocked)
             };
         }
-        if self.throttle.password_check(account, now).await? == PasswordCheck::Go {
+        if check == PasswordCheck::Go {
             return Ok(());
         }
         let Some(user) = user else {
@@ -923,9 +922,10 @@ impl Auth {
         check: impl Future<Output = Result<T, AuthError>>,
     ) -> Result<T, AuthError> {
         let (account, address) = (user.email.as_str(), client.ip_address());
-        self.throttle.sign_in(account, address, self.now()).await?;
+        let password_check = self.throttle.sign_in(account, address, self.now()).await?;
         // A stolen session must not be a way around the lock.
-        self.past_the_lock(account, Some(user), address).await?;
+        self.past_the_lock(password_check, Some(user), address)
+            .await?;
         let checked = check.await?;
         if checked.passed() {
             self.throttle.signed_in(account, address).await?;
@@ -1127,6 +1127,8 @@ struct SignInRequest<'a> {
     client: &'a ClientInfo,
     /// `LOGIN_SUCCEEDED`, and how.
     event: &'a NewEvent<'a>,
+    /// The throttle counts the sign-in settles, with its session.
+    settle: &'a [Settle],
 }
 
 /// A new refresh token and what its session row will record.

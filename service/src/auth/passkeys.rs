@@ -393,6 +393,8 @@ impl Auth {
             aal: Aal::Two,
             client,
             event: &event,
+            // Its attempt was counted against the address alone, and spent.
+            settle: &[],
         };
         self.open_session(user, request)
             .await

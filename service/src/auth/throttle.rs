@@ -19,7 +19,8 @@ use ipnet::Ipv6Net;
 
 use super::{AuthError, tokens};
 use crate::config::Config;
-use crate::storage::{Database, throttle};
+use crate::storage::Database;
+use crate::storage::throttle::{self, Attempts, Settle};
 
 /// The window of the limits counted per hour.
 const HOUR: Duration = Duration::hours(1);
@@ -40,6 +41,23 @@ impl Limit {
             most: most.try_into().unwrap_or(i32::MAX),
             window,
         }
+    }
+
+    fn count(self, key: &str) -> throttle::Count<'_> {
+        throttle::Count {
+            key,
+            window: self.window,
+            most: self.most,
+        }
+    }
+
+    /// Whether an attempt counted as `counted` may go ahead.
+    fn verdict(self, counted: &Attempts, now: DateTime<Utc>) -> Verdict {
+        if counted.attempts <= self.most {
+            return Verdict::Go;
+        }
+        let left = counted.window_start + self.window - now;
+        Verdict::Wait(left.num_seconds().max(1).unsigned_abs())
     }
 }
 
@@ -121,51 +139,67 @@ impl Throttle {
     }
 
     /// Counts a sign-in attempt against the client's address, then against
-    /// this account from that address. An address over its own limit is
-    /// refused before anything is counted against the account, so that it
-    /// cannot use the account's counts up.
+    /// this account from that address, then against the account from all
+    /// addresses: in one transaction, committed before any password is
+    /// checked. A key over its limit stops the count there, so that an
+    /// address over its own limit cannot use the account's counts up.
+    /// `RATE_LIMITED` past either of the first two; past the account's,
+    /// [`PasswordCheck::Lock`].
+    ///
+    /// The account is counted whether or not it is locked already: while it
+    /// is, its count decides nothing, and lifting the lock forgives it.
     pub async fn sign_in(
         &self,
         account: &str,
         address: Option<&str>,
         now: DateTime<Utc>,
-    ) -> Result<(), AuthError> {
+    ) -> Result<PasswordCheck, AuthError> {
+        let mut keys = Vec::with_capacity(3);
         if let Some(address) = address {
-            self.count(self.address, &network(address), now)
-                .await?
-                .or_rate_limited()?;
+            keys.push((self.address, key(self.address, &network(address))));
         }
         let pair = pair_key(account, address);
-        self.count(self.account_address, &pair, now)
-            .await?
-            .or_rate_limited()
-    }
-
-    /// Counts a password check against the account from all addresses, once
-    /// the attempt has passed [`Self::sign_in`].
-    pub async fn password_check(
-        &self,
-        account: &str,
-        now: DateTime<Utc>,
-    ) -> Result<PasswordCheck, AuthError> {
-        Ok(match self.count(self.account, account, now).await? {
-            Verdict::Go => PasswordCheck::Go,
-            Verdict::Wait(_) => PasswordCheck::Lock,
-        })
-    }
-
-    /// After a correct password: the account starts over from this address,
-    /// and the address and the account's total get their attempt back, so
-    /// that people behind one address, or an owner signing in often, do not
-    /// use up the tries.
-    pub async fn signed_in(&self, account: &str, address: Option<&str>) -> Result<(), AuthError> {
-        let pair = key(self.account_address, &pair_key(account, address));
-        throttle::clear(&self.db, &pair).await?;
-        throttle::refund(&self.db, &key(self.account, account)).await?;
-        if let Some(address) = address {
-            throttle::refund(&self.db, &key(self.address, &network(address))).await?;
+        keys.push((self.account_address, key(self.account_address, &pair)));
+        keys.push((self.account, key(self.account, account)));
+        let counts: Vec<_> = keys.iter().map(|(limit, key)| limit.count(key)).collect();
+        let counted = throttle::count_attempts(&self.db, &counts, now).await?;
+        let last = keys.len() - 1;
+        for (i, ((limit, _), attempts)) in keys.iter().zip(&counted).enumerate() {
+            match limit.verdict(attempts, now) {
+                Verdict::Go => {}
+                Verdict::Wait(_) if i == last => return Ok(PasswordCheck::Lock),
+                Verdict::Wait(retry_after_seconds) => {
+                    return Err(AuthError::RateLimited {
+                        retry_after_seconds,
+                    });
+                }
+            }
         }
-        Ok(())
+        Ok(PasswordCheck::Go)
+    }
+
+    /// What a correct password settles, for the sign-in's transaction to
+    /// run: the account starts over from this address, and the address and
+    /// the account's total get their attempt back, so that people behind one
+    /// address, or an owner signing in often, do not use up the tries. In
+    /// the order [`Self::sign_in`] counts them.
+    pub fn settlement(&self, account: &str, address: Option<&str>) -> Vec<Settle> {
+        let refund_address =
+            address.map(|address| Settle::Refund(key(self.address, &network(address))));
+        let pair = key(self.account_address, &pair_key(account, address));
+        refund_address
+            .into_iter()
+            .chain([
+                Settle::Clear(pair),
+                Settle::Refund(key(self.account, account)),
+            ])
+            .collect()
+    }
+
+    /// [`Self::settlement`] on its own, in one transaction: for a check that
+    /// opens no session.
+    pub async fn signed_in(&self, account: &str, address: Option<&str>) -> Result<(), AuthError> {
+        Ok(throttle::settle(&self.db, &self.settlement(account, address)).await?)
     }
 
     /// The account's owner proved themselves another way (an unlock link or
@@ -231,11 +265,7 @@ impl Throttle {
         now: DateTime<Utc>,
     ) -> Result<Verdict, AuthError> {
         let counted = throttle::count_attempt(&self.db, &key(limit, id), limit.window, now).await?;
-        if counted.attempts <= limit.most {
-            return Ok(Verdict::Go);
-        }
-        let left = counted.window_start + limit.window - now;
-        Ok(Verdict::Wait(left.num_seconds().max(1).unsigned_abs()))
+        Ok(limit.verdict(&counted, now))
     }
 }
 

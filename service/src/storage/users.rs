@@ -241,6 +241,14 @@ pub async fn find_with_hash(
     Ok(row.map(UserRow::into_user_and_hash))
 }
 
+/// [`find_by_session`]'s statement (`me`'s one query): the user's id, the
+/// session's, and the time. The benchmark runs the same text under pgbench
+/// for the database's own ceiling.
+pub const FIND_BY_SESSION_SQL: &str =
+    "SELECT sessions.aal, sessions.auth_time, sessions.expires_at, users.* FROM users
+             JOIN sessions ON sessions.user_id = users.id
+             WHERE users.id = $1 AND sessions.id = $2 AND sessions.expires_at > $3";
+
 /// The user behind an access token, provided the token's session still
 /// exists: logging out or revoking a session ends its access tokens too.
 /// A warm session is answered from memory ([`SessionCache`]).
@@ -258,16 +266,12 @@ pub async fn find_by_session(
     }
     let ticket = cache.ticket();
     let row = with_pool!(db, |pool| {
-        sqlx::query_as::<_, SessionUserRow>(
-            "SELECT sessions.aal, sessions.auth_time, sessions.expires_at, users.* FROM users
-             JOIN sessions ON sessions.user_id = users.id
-             WHERE users.id = $1 AND sessions.id = $2 AND sessions.expires_at > $3",
-        )
-        .bind(user_id.as_uuid())
-        .bind(session_id.as_uuid())
-        .bind(now)
-        .fetch_optional(pool)
-        .await
+        sqlx::query_as::<_, SessionUserRow>(FIND_BY_SESSION_SQL)
+            .bind(user_id.as_uuid())
+            .bind(session_id.as_uuid())
+            .bind(now)
+            .fetch_optional(pool)
+            .await
     })?;
     Ok(row.map(|row| {
         let found = Found {

@@ -2,13 +2,14 @@
 //! both engines: password guessing (in parallel, from many accounts, across
 //! replicas) and a spoofed client address. More in `abuse.rs`.
 
-use crate::helpers::{Engine, PASSWORD, TestApp, assert_no_errors, error_code, tokens};
+use crate::helpers::{Engine, PASSWORD, TestApp, assert_no_errors, error_code, tokens, user_id};
 use serde_json::{Value, json};
 use std::time::{Duration, Instant};
 
 on_both_engines!(
     parallel_guesses_never_pass_the_account_limit,
     a_successful_sign_in_starts_the_account_over,
+    a_sign_in_that_fails_to_commit_keeps_its_attempt,
     the_address_limit_spans_accounts_and_ignores_spoofed_headers,
     the_window_ends_and_the_limit_holds_across_replicas,
     a_replayed_refresh_token_follows_the_grace_timeline,
@@ -80,6 +81,78 @@ async fn a_successful_sign_in_starts_the_account_over(engine: Engine) {
     }
     let reply = app.login("user@example.org", "a typo in it", false).await;
     assert_eq!(error_code(&reply).0, "RATE_LIMITED", "{reply}");
+}
+
+/// The address's, the account's from it (one row, by a hashed key), and the
+/// account's from all addresses; 0 for a key with no row.
+async fn counts(app: &TestApp) -> [i64; 3] {
+    let sum = |filter: &str| {
+        format!("SELECT COALESCE(SUM(attempts), 0) FROM login_throttle WHERE key {filter}")
+    };
+    [
+        app.scalar(sum("= 'address:127.0.0.1'")).await,
+        app.scalar(sum("LIKE 'account-address:%'")).await,
+        app.scalar(sum("= 'account:user@example.org'")).await,
+    ]
+}
+
+async fn a_sign_in_that_fails_to_commit_keeps_its_attempt(engine: Engine) {
+    let app = TestApp::spawn(engine).await;
+    let registered = app.register_ok("user@example.org", "someone").await;
+    let user = user_id(&registered);
+    let expired = app.sessions_of(user).await[0].id;
+    app.clock.advance(chrono::Duration::days(2));
+    let reply = app.login("user@example.org", "a typo in it", false).await;
+    assert_eq!(error_code(&reply).0, "INVALID_CREDENTIALS");
+    assert_eq!(counts(&app).await, [1, 1, 1]);
+
+    // The password is right, but the session cannot be stored: the counts
+    // were committed before the check and stay, unsettled, and the expired
+    // session is not swept either; the three go in one transaction.
+    match engine {
+        Engine::Postgres => {
+            app.execute(
+                "CREATE FUNCTION refuse() RETURNS trigger LANGUAGE plpgsql AS
+                 $$ BEGIN RAISE EXCEPTION 'refused'; END $$",
+            )
+            .await
+            .unwrap();
+            app.execute(
+                "CREATE TRIGGER refuse BEFORE INSERT ON sessions
+                 FOR EACH ROW EXECUTE FUNCTION refuse()",
+            )
+            .await
+            .unwrap();
+        }
+        Engine::Sqlite => {
+            app.execute(
+                "CREATE TRIGGER refuse BEFORE INSERT ON sessions
+                 BEGIN SELECT RAISE(ABORT, 'refused'); END",
+            )
+            .await
+            .unwrap();
+        }
+    }
+    let reply = app.login("user@example.org", PASSWORD, false).await;
+    assert_eq!(error_code(&reply).0, "INTERNAL_SERVER_ERROR", "{reply}");
+    assert_eq!(counts(&app).await, [2, 2, 2]);
+    let ids = |sessions: Vec<crate::helpers::StoredSession>| {
+        sessions.into_iter().map(|s| s.id).collect::<Vec<_>>()
+    };
+    assert_eq!(ids(app.sessions_of(user).await), [expired]);
+
+    let drop = match engine {
+        Engine::Postgres => "DROP TRIGGER refuse ON sessions",
+        Engine::Sqlite => "DROP TRIGGER refuse",
+    };
+    app.execute(drop).await.unwrap();
+    assert_no_errors(&app.login("user@example.org", PASSWORD, false).await);
+    // Settled with the session: the pair starts over, the address and the
+    // account get this attempt back; the expired session is gone.
+    assert_eq!(counts(&app).await, [2, 0, 2]);
+    let sessions = ids(app.sessions_of(user).await);
+    assert_eq!(sessions.len(), 1);
+    assert_ne!(sessions[0], expired);
 }
 
 async fn the_address_limit_spans_accounts_and_ignores_spoofed_headers(engine: Engine) {
