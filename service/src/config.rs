@@ -53,6 +53,35 @@ impl AuthProfile {
     }
 }
 
+/// How access tokens are signed. HS256 uses `SECRET_KEY`, which only this
+/// service may hold; with EdDSA or ES256 other services verify tokens with
+/// the published public keys.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum)]
+pub enum TokenAlgorithm {
+    #[value(name = "HS256")]
+    Hs256,
+    #[value(name = "EdDSA")]
+    EdDsa,
+    #[value(name = "ES256")]
+    Es256,
+}
+
+impl TokenAlgorithm {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Hs256 => "HS256",
+            Self::EdDsa => "EdDSA",
+            Self::Es256 => "ES256",
+        }
+    }
+}
+
+impl std::fmt::Display for TokenAlgorithm {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
 #[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum)]
 pub enum LogFormat {
     Pretty,
@@ -91,6 +120,35 @@ pub struct Config {
 
     #[arg(long, env = "ACCESS_TOKEN_EXPIRE_MINUTES", default_value_t = 15)]
     pub access_token_expire_minutes: u32,
+
+    /// How access tokens are signed: HS256 (with SECRET_KEY; only this
+    /// service can verify them), or EdDSA or ES256 (with
+    /// ACCESS_TOKEN_SIGNING_KEY_FILE; the public keys are published at
+    /// /.well-known/jwks.json for other services).
+    #[arg(
+        long,
+        env = "ACCESS_TOKEN_ALGORITHM",
+        value_enum,
+        ignore_case = true,
+        default_value = "HS256"
+    )]
+    pub access_token_algorithm: TokenAlgorithm,
+
+    /// The key that signs new access tokens with EdDSA or ES256: a PKCS#8
+    /// PEM file (`service gen-signing-key --algorithm EdDSA > key.pem`).
+    #[arg(long, env = "ACCESS_TOKEN_SIGNING_KEY_FILE")]
+    pub access_token_signing_key_file: Option<PathBuf>,
+
+    /// Comma-separated PKCS#8 PEM files of keys that verify access tokens and
+    /// are published but sign nothing: the key being retired (until the
+    /// tokens it signed have expired), or the next one, published before it
+    /// signs so that other services' cached key sets know it.
+    #[arg(
+        long,
+        env = "ACCESS_TOKEN_VERIFY_ONLY_KEY_FILES",
+        value_delimiter = ','
+    )]
+    pub access_token_verify_only_key_files: Vec<PathBuf>,
 
     /// Session lifetime when the user asked to be remembered.
     #[arg(long, env = "REFRESH_TOKEN_EXPIRE_DAYS", default_value_t = 30)]
@@ -504,6 +562,14 @@ mod tests {
         ));
         let keyed = config(&["--bind-addr", "0.0.0.0:8000", "--secret-key", "a-key"]);
         assert!(keyed.listen_addr().is_ok());
+    }
+
+    #[test]
+    fn token_settings_parse() {
+        let c = config(&[]);
+        assert_eq!(c.access_token_algorithm, TokenAlgorithm::Hs256);
+        let c = config(&["--access-token-algorithm", "eddsa"]);
+        assert_eq!(c.access_token_algorithm, TokenAlgorithm::EdDsa);
     }
 
     #[test]

@@ -2,8 +2,8 @@ use std::process::ExitCode;
 
 use clap::{Parser, Subcommand};
 use futures_util::FutureExt;
-use service::auth::{SeedOutcome, audit};
-use service::config::Config;
+use service::auth::{SeedOutcome, audit, tokens};
+use service::config::{Config, TokenAlgorithm};
 use service::domain::{Clock, NewAccount};
 use service::storage::Database;
 use service::{App, graphql, http, telemetry};
@@ -40,6 +40,12 @@ enum Command {
     },
     /// Write the GraphQL schema (SDL) to stdout.
     PrintSchema,
+    /// Write a new access-token signing key (PKCS#8 PEM) to stdout, for
+    /// ACCESS_TOKEN_SIGNING_KEY_FILE; its `kid` goes to stderr.
+    GenSigningKey {
+        #[arg(long, value_enum, ignore_case = true)]
+        algorithm: TokenAlgorithm,
+    },
     /// The audit trail.
     Audit {
         #[command(subcommand)]
@@ -64,9 +70,25 @@ async fn main() -> ExitCode {
         return ExitCode::FAILURE;
     }
     let cli = Cli::parse();
-    if matches!(cli.command, Some(Command::PrintSchema)) {
-        print!("{}", graphql::sdl());
-        return ExitCode::SUCCESS;
+    match &cli.command {
+        Some(Command::PrintSchema) => {
+            print!("{}", graphql::sdl());
+            return ExitCode::SUCCESS;
+        }
+        Some(Command::GenSigningKey { algorithm }) => {
+            return match tokens::generate_key(*algorithm) {
+                Ok((pem, kid)) => {
+                    print!("{}", pem.as_str());
+                    eprintln!("kid: {kid}");
+                    ExitCode::SUCCESS
+                }
+                Err(err) => {
+                    eprintln!("error: {err}");
+                    ExitCode::FAILURE
+                }
+            };
+        }
+        _ => {}
     }
     telemetry::init(cli.config.log_format);
     match run(cli).await {
@@ -170,7 +192,9 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
                 checked.blocks, checked.events
             );
         }
-        Command::PrintSchema => unreachable!("handled before logging starts"),
+        Command::PrintSchema | Command::GenSigningKey { .. } => {
+            unreachable!("handled before logging starts")
+        }
     }
     Ok(())
 }

@@ -108,11 +108,7 @@ impl Auth {
         let secret = config.secret()?;
         config.check_sessions()?;
         Ok(Self {
-            keys: Arc::new(TokenKeys::new(
-                secret.as_bytes(),
-                &config.jwt_issuer,
-                config.access_token_ttl(),
-            )),
+            keys: Arc::new(TokenKeys::from_config(config, secret.as_bytes())?),
             passwords: PasswordHasher::new(config.bcrypt_cost),
             throttle: Throttle::new(db.clone(), config),
             session_short: config.session_ttl(false),
@@ -135,6 +131,11 @@ impl Auth {
     /// The service's time (see [`Clock`]).
     pub fn now(&self) -> DateTime<Utc> {
         self.clock.now()
+    }
+
+    /// The access tokens' public keys as a JWK Set; `None` with HS256.
+    pub fn published_keys(&self) -> Option<&str> {
+        self.keys.jwks()
     }
 
     /// How many bcrypt hashes and checks this service has run: the work a

@@ -27,3 +27,4 @@ mod sessions;
 mod smtp;
 mod storage_schema;
 mod sweep;
+mod tokens;
