@@ -46,6 +46,12 @@ enum Command {
         #[arg(long, value_enum, ignore_case = true)]
         algorithm: TokenAlgorithm,
     },
+    /// Make a secret for a service that may call POST /oauth/introspect, and
+    /// the INTROSPECTION_CLIENTS entry that admits it.
+    GenIntrospectionClient {
+        /// The client id (letters, digits, '.', '_', '-').
+        id: String,
+    },
     /// The audit trail.
     Audit {
         #[command(subcommand)]
@@ -82,6 +88,15 @@ async fn main() -> ExitCode {
                     eprintln!("kid: {kid}");
                     ExitCode::SUCCESS
                 }
+                Err(err) => {
+                    eprintln!("error: {err}");
+                    ExitCode::FAILURE
+                }
+            };
+        }
+        Some(Command::GenIntrospectionClient { id }) => {
+            return match new_introspection_client(id) {
+                Ok(()) => ExitCode::SUCCESS,
                 Err(err) => {
                     eprintln!("error: {err}");
                     ExitCode::FAILURE
@@ -192,10 +207,28 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
                 checked.blocks, checked.events
             );
         }
-        Command::PrintSchema | Command::GenSigningKey { .. } => {
+        Command::PrintSchema
+        | Command::GenSigningKey { .. }
+        | Command::GenIntrospectionClient { .. } => {
             unreachable!("handled before logging starts")
         }
     }
+    Ok(())
+}
+
+/// 32 random bytes as hex for the client to send; only their SHA-256 goes
+/// into the configuration.
+fn new_introspection_client(id: &str) -> anyhow::Result<()> {
+    use sha2::{Digest, Sha256};
+    let mut secret = [0u8; 32];
+    getrandom::fill(&mut secret).map_err(|err| anyhow::anyhow!("no randomness: {err}"))?;
+    let secret = hex::encode(secret);
+    let entry = format!("{id}:{}", hex::encode(Sha256::digest(secret.as_bytes())));
+    // The same parser as the configuration's, so a bad id fails here.
+    Config::check_introspection_client(&entry).map_err(anyhow::Error::msg)?;
+    println!("client id:     {id}");
+    println!("client secret: {secret}");
+    println!("INTROSPECTION_CLIENTS entry: {entry}");
     Ok(())
 }
 

@@ -5,6 +5,7 @@
 pub mod audit;
 mod error;
 mod export;
+mod introspect;
 pub mod mfa;
 mod passkeys;
 pub mod password;
@@ -17,6 +18,7 @@ use std::sync::Arc;
 use chrono::{DateTime, Duration, Utc};
 
 pub use error::AuthError;
+pub use introspect::{ActiveToken, Introspection, Introspector};
 pub use mfa::{MfaStatus, Need, Proof, SecondFactor, Standing, TotpEnrollment};
 pub use passkeys::{PasskeyAssertion, PasskeyChallenge};
 use password::PasswordHasher;
@@ -95,6 +97,8 @@ pub struct Auth {
     /// How recently a caller must have proved themselves for what needs it.
     step_up_window: Duration,
     require_admin_mfa: bool,
+    /// Who may ask about tokens (`introspect`).
+    introspection_clients: Arc<[crate::config::IntrospectionClient]>,
 }
 
 impl Auth {
@@ -123,6 +127,7 @@ impl Auth {
             webauthn: passkeys::relying_party(&config.public_url).map(Arc::new),
             step_up_window: config.step_up_window(),
             require_admin_mfa: config.admin_mfa_required(),
+            introspection_clients: config.introspection_clients.clone().into(),
             db,
             clock,
         })

@@ -83,9 +83,13 @@ pub fn router(state: AppState, config: &Config) -> Router {
         HeaderValue::from_static("no-store"),
     );
     let mut app = Router::new()
-        .route("/graphql", graphql_route.layer(no_store))
+        .route("/graphql", graphql_route.layer(no_store.clone()))
         .route("/graphql/ws", get(websocket::upgrade))
         .route("/.well-known/jwks.json", get(tokens::jwks))
+        .route(
+            "/oauth/introspect",
+            post(tokens::introspect).layer(no_store),
+        )
         .route("/health", get(health::live))
         .route("/health/ready", get(health::ready));
     if config.playground_enabled() {

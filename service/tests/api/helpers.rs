@@ -79,6 +79,7 @@ pub fn test_config() -> Config {
         access_token_algorithm: TokenAlgorithm::Hs256,
         access_token_signing_key_file: None,
         access_token_verify_only_key_files: Vec::new(),
+        introspection_clients: Vec::new(),
         refresh_token_expire_days: 30,
         refresh_token_expire_hours: 24,
         session_idle_minutes: None,

@@ -1,5 +1,6 @@
 //! Access tokens other services can verify alone: EdDSA and ES256 keys, the
-//! JWK Set at `/.well-known/jwks.json`, and rotation by `kid`.
+//! JWK Set at `/.well-known/jwks.json`, rotation by `kid`, and RFC 7662
+//! introspection for those that must see a sign-out at once.
 
 use std::path::PathBuf;
 use std::str::FromStr;
@@ -9,7 +10,8 @@ use jsonwebtoken::jwk::{JwkSet, PublicKeyUse, ThumbprintHash};
 use jsonwebtoken::{Algorithm, DecodingKey, EncodingKey, Header, Validation};
 use serde_json::{Value, json};
 use service::auth::tokens::generate_key;
-use service::config::{Config, TokenAlgorithm};
+use service::config::{Config, IntrospectionClient, TokenAlgorithm};
+use sha2::{Digest, Sha256};
 
 use crate::helpers::{Engine, TestApp, assert_no_errors, error_code, tokens};
 
@@ -308,10 +310,167 @@ async fn hs256_publishes_no_keys(engine: Engine) {
     assert_eq!((header.alg, header.kid), (Algorithm::HS256, None));
 }
 
+const CLIENT: &str = "billing";
+const CLIENT_SECRET: &str = "5f0c6a1e2b7d48c39a0e6f1d2c3b4a5968778695a4b3c2d1e0f9a8b7c6d5e4f3";
+
+fn with_introspection_client(config: &mut Config) {
+    config.introspection_clients = vec![IntrospectionClient {
+        id: CLIENT.into(),
+        secret_sha256: Sha256::digest(CLIENT_SECRET.as_bytes()).into(),
+    }];
+}
+
+/// Posts an introspection request as `credentials` (Basic), if any.
+async fn introspect(
+    app: &TestApp,
+    credentials: Option<(&str, &str)>,
+    form: &[(&str, &str)],
+) -> reqwest::Response {
+    let mut request = app
+        .http
+        .post(app.url("/oauth/introspect"))
+        .header("content-type", "application/x-www-form-urlencoded")
+        .body(serde_urlencoded::to_string(form).unwrap());
+    if let Some((id, secret)) = credentials {
+        request = request.basic_auth(id, Some(secret));
+    }
+    request.send().await.unwrap()
+}
+
+/// The answer to the configured client, checked to be uncacheable.
+async fn introspected(app: &TestApp, token: &str) -> Value {
+    let response = introspect(app, Some((CLIENT, CLIENT_SECRET)), &[("token", token)]).await;
+    assert_eq!(response.status(), 200);
+    assert_eq!(response.headers()["cache-control"], "no-store");
+    response.json().await.unwrap()
+}
+
+async fn introspection_refuses_callers_that_do_not_prove_themselves(engine: Engine) {
+    let app = TestApp::spawn_with(engine, with_introspection_client).await;
+    let registered = app.register_ok("ada@example.org", "ada").await;
+    let (access, _) = tokens(&registered);
+    let token = [("token", access.as_str())];
+    let wrong_secret = CLIENT_SECRET.replace('5', "6");
+    let refusals: [(&str, reqwest::RequestBuilder); 6] = [
+        (
+            "no credentials",
+            app.http.post(app.url("/oauth/introspect")),
+        ),
+        (
+            "a wrong secret",
+            app.http
+                .post(app.url("/oauth/introspect"))
+                .basic_auth(CLIENT, Some(&wrong_secret)),
+        ),
+        (
+            "an unknown client with the secret",
+            app.http
+                .post(app.url("/oauth/introspect"))
+                .basic_auth("reports", Some(CLIENT_SECRET)),
+        ),
+        (
+            "no secret",
+            app.http
+                .post(app.url("/oauth/introspect"))
+                .basic_auth(CLIENT, None::<&str>),
+        ),
+        (
+            "the access token as a bearer",
+            app.http
+                .post(app.url("/oauth/introspect"))
+                .bearer_auth(&access),
+        ),
+        (
+            "the secret's hash as the secret",
+            app.http.post(app.url("/oauth/introspect")).basic_auth(
+                CLIENT,
+                Some(hex::encode(Sha256::digest(CLIENT_SECRET.as_bytes()))),
+            ),
+        ),
+    ];
+    for (what, request) in refusals {
+        let response = request
+            .header("content-type", "application/x-www-form-urlencoded")
+            .body(serde_urlencoded::to_string(token).unwrap())
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(response.status(), 401, "{what}");
+        let challenge = response.headers()["www-authenticate"].to_str().unwrap();
+        assert!(challenge.starts_with("Basic realm="), "{what}: {challenge}");
+        let body = response.text().await.unwrap();
+        assert_eq!(body, r#"{"error":"invalid_client"}"#, "{what}");
+    }
+    // And the right one is answered, so the refusals above were for the
+    // caller alone.
+    assert_eq!(introspected(&app, &access).await["active"], true);
+}
+
+async fn introspection_answers_for_live_tokens_and_not_after_logout(engine: Engine) {
+    let app = TestApp::spawn_with(engine, with_introspection_client).await;
+    let registered = app.register_ok("ada@example.org", "ada").await;
+    let (access, refresh) = tokens(&registered);
+
+    let live = introspected(&app, &access).await;
+    assert_eq!(live["active"], true, "{live}");
+    assert_eq!(live["sub"], registered["user"]["id"]);
+    assert_eq!(live["username"], "ada");
+    assert_eq!(live["role"], "user");
+    assert_eq!(live["token_type"], "Bearer");
+    assert_eq!(live["aal"], 1);
+    assert_eq!(live["iss"], "auth-service");
+    assert!(live["sid"].is_string() && live["jti"].is_string());
+    assert_eq!(
+        live["exp"].as_i64().unwrap() - live["iat"].as_i64().unwrap(),
+        15 * 60
+    );
+    let hinted = introspect(
+        &app,
+        Some((CLIENT, CLIENT_SECRET)),
+        &[("token", &access), ("token_type_hint", "access_token")],
+    )
+    .await;
+    assert_eq!(hinted.json::<Value>().await.unwrap()["active"], true);
+
+    let inactive = json!({ "active": false });
+    assert_eq!(
+        introspected(&app, &refresh).await,
+        inactive,
+        "a refresh token"
+    );
+    assert_eq!(introspected(&app, "not-a-token").await, inactive);
+    let missing = introspect(&app, Some((CLIENT, CLIENT_SECRET)), &[("tok", &access)]).await;
+    assert_eq!(missing.status(), 400);
+
+    // Signed out: the token has not expired, and is inactive at once.
+    let logout = app
+        .gql(
+            "mutation($t: String!) { logout(refreshToken: $t) }",
+            json!({ "t": refresh }),
+            None,
+        )
+        .await;
+    assert_no_errors(&logout);
+    assert_eq!(introspected(&app, &access).await, inactive, "after logout");
+
+    // Expired, its session still live: issued 16 minutes ago, beside one
+    // issued 14 minutes ago. (`exp` is checked against the system's time,
+    // not the service's clock, so the tokens are issued in the past.)
+    app.clock.advance(chrono::Duration::minutes(-16));
+    let expired = signed_in(&app, "ada@example.org").await;
+    app.clock.advance(chrono::Duration::minutes(2));
+    let unexpired = signed_in(&app, "ada@example.org").await;
+    app.clock.advance(chrono::Duration::minutes(14));
+    assert_eq!(introspected(&app, &unexpired).await["active"], true);
+    assert_eq!(introspected(&app, &expired).await, inactive, "expired");
+}
+
 on_both_engines!(
     eddsa_tokens_verify_with_the_published_keys_alone,
     es256_tokens_verify_with_the_published_keys_alone,
     rotation_keeps_earlier_tokens_and_signs_with_the_new_key,
     tokens_naming_no_key_of_ours_are_refused,
     hs256_publishes_no_keys,
+    introspection_refuses_callers_that_do_not_prove_themselves,
+    introspection_answers_for_live_tokens_and_not_after_logout,
 );
