@@ -140,6 +140,7 @@ async fn assert_accepted(app: &TestApp, token: &str) {
 
 async fn assert_refused(app: &TestApp, token: &str, what: &str) {
     let me = app.me(Some(token)).await;
+    assert!(me.get("errors").is_some(), "{what}: accepted: {me}");
     assert_eq!(error_code(&me).0, "UNAUTHENTICATED", "{what}: {me}");
 }
 
