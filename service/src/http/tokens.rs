@@ -49,8 +49,8 @@ struct IntrospectionRequest {
 }
 
 /// The caller first (HTTP Basic, RFC 7662 section 2.1): until it has proved
-/// itself, the body is not even read, and the answer says nothing of the
-/// token.
+/// itself, the body (taken whole, within the body limit) is not parsed, and
+/// the answer says nothing of the token.
 pub async fn introspect(
     State(state): State<AppState>,
     headers: HeaderMap,
