@@ -185,9 +185,15 @@ pub fn generate_key(algorithm: TokenAlgorithm) -> Result<(Zeroizing<String>, Str
         TokenAlgorithm::Hs256 => return Err(KeyError::NothingToGenerate),
         TokenAlgorithm::EdDsa => {
             getrandom::fill(&mut *seed).map_err(|e| failed(&e))?;
-            ed25519_dalek::SigningKey::from_bytes(&seed)
-                .to_pkcs8_pem(LineEnding::LF)
-                .map_err(|e| failed(&e))?
+            // The seed alone (PKCS#8 v1, RFC 8410 section 7), as openssl
+            // writes it: OpenSSL 3.0 refuses the v2 form with the public key
+            // that ed25519-dalek's own encoder writes.
+            ed25519_dalek::pkcs8::KeypairBytes {
+                secret_key: *seed,
+                public_key: None,
+            }
+            .to_pkcs8_pem(LineEnding::LF)
+            .map_err(|e| failed(&e))?
         }
         TokenAlgorithm::Es256 => {
             // Out of range (zero, or at least the group order) about once in
@@ -587,6 +593,17 @@ mod tests {
             assert!(signed_by(pair(algorithm), vec![]).verify(&token).is_err());
         }
         assert!(keys().jwks().is_none(), "HS256 publishes nothing");
+    }
+
+    #[test]
+    fn generated_ed25519_keys_are_pkcs8_v1_as_openssl_reads_them() {
+        let (pem, _) = generate_key(TokenAlgorithm::EdDsa).unwrap();
+        let body: String = pem.lines().filter(|l| !l.starts_with("-----")).collect();
+        let der = base64::engine::general_purpose::STANDARD
+            .decode(body)
+            .unwrap();
+        assert_eq!(der.len(), 48, "the 16-byte RFC 8410 prefix and the seed");
+        assert_eq!(hex::encode(&der[..16]), "302e020100300506032b657004220420");
     }
 
     #[test]
