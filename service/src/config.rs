@@ -53,6 +53,51 @@ impl AuthProfile {
     }
 }
 
+/// How access tokens are signed. HS256 uses `SECRET_KEY`, which only this
+/// service may hold; with EdDSA or ES256 other services verify tokens with
+/// the published public keys.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum)]
+pub enum TokenAlgorithm {
+    #[value(name = "HS256")]
+    Hs256,
+    #[value(name = "EdDSA")]
+    EdDsa,
+    #[value(name = "ES256")]
+    Es256,
+}
+
+impl TokenAlgorithm {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Hs256 => "HS256",
+            Self::EdDsa => "EdDSA",
+            Self::Es256 => "ES256",
+        }
+    }
+}
+
+impl std::fmt::Display for TokenAlgorithm {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+/// A service allowed to introspect tokens: its id, and the SHA-256 of its
+/// secret (the secret itself is never configured here).
+#[derive(Clone, PartialEq, Eq)]
+pub struct IntrospectionClient {
+    pub id: String,
+    pub secret_sha256: [u8; 32],
+}
+
+impl std::fmt::Debug for IntrospectionClient {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("IntrospectionClient")
+            .field("id", &self.id)
+            .finish_non_exhaustive()
+    }
+}
+
 #[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum)]
 pub enum LogFormat {
     Pretty,
@@ -97,6 +142,43 @@ pub struct Config {
 
     #[arg(long, env = "ACCESS_TOKEN_EXPIRE_MINUTES", default_value_t = 15)]
     pub access_token_expire_minutes: u32,
+
+    /// How access tokens are signed: HS256 (with SECRET_KEY; only this
+    /// service can verify them), or EdDSA or ES256 (with
+    /// ACCESS_TOKEN_SIGNING_KEY_FILE; the public keys are published at
+    /// /.well-known/jwks.json for other services).
+    #[arg(
+        long,
+        env = "ACCESS_TOKEN_ALGORITHM",
+        value_enum,
+        ignore_case = true,
+        default_value = "HS256"
+    )]
+    pub access_token_algorithm: TokenAlgorithm,
+
+    /// The key that signs new access tokens with EdDSA or ES256: a PKCS#8
+    /// PEM file (`service gen-signing-key --algorithm EdDSA > key.pem`).
+    #[arg(long, env = "ACCESS_TOKEN_SIGNING_KEY_FILE")]
+    pub access_token_signing_key_file: Option<PathBuf>,
+
+    /// Comma-separated PKCS#8 PEM files of keys that verify access tokens and
+    /// are published but sign nothing: the key being retired (until the
+    /// tokens it signed have expired), or the next one, published before it
+    /// signs so that other services' cached key sets know it.
+    #[arg(
+        long,
+        env = "ACCESS_TOKEN_VERIFY_ONLY_KEY_FILES",
+        value_delimiter = ','
+    )]
+    pub access_token_verify_only_key_files: Vec<PathBuf>,
+
+    /// Who may call POST /oauth/introspect: comma-separated
+    /// `client_id:sha256-hex-of-secret`, checked against HTTP Basic
+    /// credentials (`service gen-introspection-client ID` makes one).
+    /// None: every introspection call is refused.
+    #[arg(long, env = "INTROSPECTION_CLIENTS", value_delimiter = ',',
+          value_parser = parse_introspection_client, hide_env_values = true)]
+    pub introspection_clients: Vec<IntrospectionClient>,
 
     /// Session lifetime when the user asked to be remembered.
     #[arg(long, env = "REFRESH_TOKEN_EXPIRE_DAYS", default_value_t = 30)]
@@ -326,6 +408,11 @@ impl Config {
         }
     }
 
+    /// Whether `entry` would be accepted in `INTROSPECTION_CLIENTS`.
+    pub fn check_introspection_client(entry: &str) -> Result<(), String> {
+        parse_introspection_client(entry).map(|_| ())
+    }
+
     /// How mail leaves (see `mail_delivery`).
     pub fn mail_delivery(&self) -> Result<MailDelivery, ConfigError> {
         let smtp = self.smtp_url.as_deref().is_some_and(|url| !url.is_empty());
@@ -427,6 +514,26 @@ impl Config {
     }
 }
 
+/// `client_id:sha256-hex`. Ids are plain (letters, digits, `.`, `_`, `-`),
+/// so that HTTP Basic carries them as they are (RFC 6749 section 2.3.1
+/// form-encodes both parts first, which leaves these unchanged).
+fn parse_introspection_client(raw: &str) -> Result<IntrospectionClient, String> {
+    let wrong = || format!("expected client_id:sha256-hex-of-secret, got {raw:?}");
+    let (id, hash) = raw.trim().split_once(':').ok_or_else(wrong)?;
+    let plain = |c: char| c.is_ascii_alphanumeric() || matches!(c, '.' | '_' | '-');
+    if id.is_empty() || id.len() > 64 || !id.chars().all(plain) {
+        return Err(format!(
+            "introspection client id {id:?}: 1 to 64 letters, digits, '.', '_' or '-'"
+        ));
+    }
+    let mut secret_sha256 = [0u8; 32];
+    hex::decode_to_slice(hash, &mut secret_sha256).map_err(|_| wrong())?;
+    Ok(IntrospectionClient {
+        id: id.to_owned(),
+        secret_sha256,
+    })
+}
+
 /// An address or a CIDR range; a bare address is a range of one.
 fn parse_proxy(raw: &str) -> Result<IpNet, String> {
     let raw = raw.trim();
@@ -510,6 +617,29 @@ mod tests {
         ));
         let keyed = config(&["--bind-addr", "0.0.0.0:8000", "--secret-key", "a-key"]);
         assert!(keyed.listen_addr().is_ok());
+    }
+
+    #[test]
+    fn token_settings_parse() {
+        let c = config(&[]);
+        assert_eq!(c.access_token_algorithm, TokenAlgorithm::Hs256);
+        assert!(c.introspection_clients.is_empty());
+        let c = config(&["--access-token-algorithm", "eddsa"]);
+        assert_eq!(c.access_token_algorithm, TokenAlgorithm::EdDsa);
+        let hash = "ab".repeat(32);
+        let c = config(&[
+            "--introspection-clients",
+            &format!("billing:{hash},reports.v2:{hash}"),
+        ]);
+        let ids: Vec<_> = c.introspection_clients.iter().map(|c| &c.id).collect();
+        assert_eq!(ids, ["billing", "reports.v2"]);
+        assert_eq!(c.introspection_clients[0].secret_sha256, [0xab; 32]);
+        for wrong in ["billing", "billing:abc", ":", "a b:00"] {
+            assert!(
+                Cli::try_parse_from(["service", "--introspection-clients", wrong]).is_err(),
+                "{wrong}"
+            );
+        }
     }
 
     #[test]

@@ -77,6 +77,7 @@ impl App {
             db: database.clone(),
             trusted_proxies: config.trusted_proxies.clone().into(),
             websocket: http::WebSocketLimits::from_config(config),
+            auth: auth.clone(),
         };
         Ok(Self {
             router: http::router(state, config),

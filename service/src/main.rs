@@ -2,8 +2,8 @@ use std::process::ExitCode;
 
 use clap::{Parser, Subcommand};
 use futures_util::FutureExt;
-use service::auth::{SeedOutcome, audit};
-use service::config::Config;
+use service::auth::{SeedOutcome, audit, tokens};
+use service::config::{Config, TokenAlgorithm};
 use service::domain::{Clock, NewAccount};
 use service::storage::Database;
 use service::{App, graphql, http, telemetry};
@@ -40,6 +40,18 @@ enum Command {
     },
     /// Write the GraphQL schema (SDL) to stdout.
     PrintSchema,
+    /// Write a new access-token signing key (PKCS#8 PEM) to stdout, for
+    /// ACCESS_TOKEN_SIGNING_KEY_FILE; its `kid` goes to stderr.
+    GenSigningKey {
+        #[arg(long, value_enum, ignore_case = true)]
+        algorithm: TokenAlgorithm,
+    },
+    /// Make a secret for a service that may call POST /oauth/introspect, and
+    /// the INTROSPECTION_CLIENTS entry that admits it.
+    GenIntrospectionClient {
+        /// The client id (letters, digits, '.', '_', '-').
+        id: String,
+    },
     /// The audit trail.
     Audit {
         #[command(subcommand)]
@@ -64,9 +76,34 @@ async fn main() -> ExitCode {
         return ExitCode::FAILURE;
     }
     let cli = Cli::parse();
-    if matches!(cli.command, Some(Command::PrintSchema)) {
-        print!("{}", graphql::sdl());
-        return ExitCode::SUCCESS;
+    match &cli.command {
+        Some(Command::PrintSchema) => {
+            print!("{}", graphql::sdl());
+            return ExitCode::SUCCESS;
+        }
+        Some(Command::GenSigningKey { algorithm }) => {
+            return match tokens::generate_key(*algorithm) {
+                Ok((pem, kid)) => {
+                    print!("{}", pem.as_str());
+                    eprintln!("kid: {kid}");
+                    ExitCode::SUCCESS
+                }
+                Err(err) => {
+                    eprintln!("error: {err}");
+                    ExitCode::FAILURE
+                }
+            };
+        }
+        Some(Command::GenIntrospectionClient { id }) => {
+            return match new_introspection_client(id) {
+                Ok(()) => ExitCode::SUCCESS,
+                Err(err) => {
+                    eprintln!("error: {err}");
+                    ExitCode::FAILURE
+                }
+            };
+        }
+        _ => {}
     }
     telemetry::init(cli.config.log_format);
     match run(cli).await {
@@ -176,8 +213,28 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
                 checked.blocks, checked.events
             );
         }
-        Command::PrintSchema => unreachable!("handled before logging starts"),
+        Command::PrintSchema
+        | Command::GenSigningKey { .. }
+        | Command::GenIntrospectionClient { .. } => {
+            unreachable!("handled before logging starts")
+        }
     }
+    Ok(())
+}
+
+/// 32 random bytes as hex for the client to send; only their SHA-256 goes
+/// into the configuration.
+fn new_introspection_client(id: &str) -> anyhow::Result<()> {
+    use sha2::{Digest, Sha256};
+    let mut secret = [0u8; 32];
+    getrandom::fill(&mut secret).map_err(|err| anyhow::anyhow!("no randomness: {err}"))?;
+    let secret = hex::encode(secret);
+    let entry = format!("{id}:{}", hex::encode(Sha256::digest(secret.as_bytes())));
+    // The same parser as the configuration's, so a bad id fails here.
+    Config::check_introspection_client(&entry).map_err(anyhow::Error::msg)?;
+    println!("client id:     {id}");
+    println!("client secret: {secret}");
+    println!("INTROSPECTION_CLIENTS entry: {entry}");
     Ok(())
 }
 

@@ -5,6 +5,7 @@
 pub mod audit;
 mod error;
 mod export;
+mod introspect;
 pub mod mfa;
 mod passkeys;
 pub mod password;
@@ -17,6 +18,7 @@ use std::sync::Arc;
 use chrono::{DateTime, Duration, Utc};
 
 pub use error::AuthError;
+pub use introspect::{ActiveToken, Introspection, Introspector};
 pub use mfa::{MfaStatus, Need, Proof, SecondFactor, Standing, TotpEnrollment};
 pub use passkeys::{PasskeyAssertion, PasskeyChallenge};
 use password::PasswordHasher;
@@ -96,6 +98,8 @@ pub struct Auth {
     /// How recently a caller must have proved themselves for what needs it.
     step_up_window: Duration,
     require_admin_mfa: bool,
+    /// Who may ask about tokens (`introspect`).
+    introspection_clients: Arc<[crate::config::IntrospectionClient]>,
 }
 
 impl Auth {
@@ -109,11 +113,7 @@ impl Auth {
         let secret = config.secret()?;
         config.check_sessions()?;
         Ok(Self {
-            keys: Arc::new(TokenKeys::new(
-                secret.as_bytes(),
-                &config.jwt_issuer,
-                config.access_token_ttl(),
-            )),
+            keys: Arc::new(TokenKeys::from_config(config, secret.as_bytes())?),
             passwords: PasswordHasher::new(config.bcrypt_cost),
             throttle: Throttle::new(db.clone(), config),
             session_short: config.session_ttl(false),
@@ -128,6 +128,7 @@ impl Auth {
             webauthn: passkeys::relying_party(&config.public_url).map(Arc::new),
             step_up_window: config.step_up_window(),
             require_admin_mfa: config.admin_mfa_required(),
+            introspection_clients: config.introspection_clients.clone().into(),
             db,
             clock,
         })
@@ -136,6 +137,11 @@ impl Auth {
     /// The service's time (see [`Clock`]).
     pub fn now(&self) -> DateTime<Utc> {
         self.clock.now()
+    }
+
+    /// The access tokens' public keys as a JWK Set; `None` with HS256.
+    pub fn published_keys(&self) -> Option<&str> {
+        self.keys.jwks()
     }
 
     /// How many bcrypt hashes and checks this service has run: the work a

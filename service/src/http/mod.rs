@@ -6,6 +6,7 @@ mod graphql;
 mod health;
 mod media;
 mod prometheus;
+mod tokens;
 mod websocket;
 
 use std::net::SocketAddr;
@@ -29,6 +30,7 @@ use tower_http::trace::{DefaultOnResponse, OnResponse, TraceLayer};
 pub use prometheus::Metrics;
 pub use websocket::{Limits as WebSocketLimits, MAX_OPERATIONS_PER_CONNECTION};
 
+use crate::auth::Auth;
 use crate::config::Config;
 use crate::graphql::AppSchema;
 use crate::storage::Database;
@@ -58,12 +60,14 @@ const PERMISSIONS_POLICY: &str = "camera=(), microphone=(), geolocation=(), paym
 pub struct AppState {
     pub schema: AppSchema,
     /// For the readiness check; everything else reaches the database through
-    /// the schema's resolvers.
+    /// `auth`, the schema's resolvers' or the token endpoints'.
     pub db: Database,
     /// Peers whose `X-Forwarded-For` names the client (our nginx).
     pub trusted_proxies: std::sync::Arc<[ipnet::IpNet]>,
     /// Who may open `/graphql/ws`, and how long it may wait to say hello.
     pub websocket: WebSocketLimits,
+    /// For the token endpoints other services call, which are not GraphQL.
+    pub auth: Auth,
 }
 
 pub fn router(state: AppState, config: &Config) -> Router {
@@ -79,8 +83,13 @@ pub fn router(state: AppState, config: &Config) -> Router {
         HeaderValue::from_static("no-store"),
     );
     let mut app = Router::new()
-        .route("/graphql", graphql_route.layer(no_store))
+        .route("/graphql", graphql_route.layer(no_store.clone()))
         .route("/graphql/ws", get(websocket::upgrade))
+        .route("/.well-known/jwks.json", get(tokens::jwks))
+        .route(
+            "/oauth/introspect",
+            post(tokens::introspect).layer(no_store),
+        )
         .route("/health", get(health::live))
         .route("/health/ready", get(health::ready));
     if config.playground_enabled() {

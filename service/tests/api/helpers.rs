@@ -10,7 +10,7 @@ use chrono::{DateTime, Utc};
 use serde_json::{Value, json};
 use service::App;
 use service::auth::Auth;
-use service::config::{Config, Environment, LogFormat, MailDelivery};
+use service::config::{Config, Environment, LogFormat, MailDelivery, TokenAlgorithm};
 use service::domain::{Clock, NewAccount};
 use service::storage::Database;
 use sqlx::postgres::{PgConnectOptions, PgConnection};
@@ -77,6 +77,10 @@ pub fn test_config() -> Config {
         environment: Environment::Development,
         static_dir: None,
         access_token_expire_minutes: 15,
+        access_token_algorithm: TokenAlgorithm::Hs256,
+        access_token_signing_key_file: None,
+        access_token_verify_only_key_files: Vec::new(),
+        introspection_clients: Vec::new(),
         refresh_token_expire_days: 30,
         refresh_token_expire_hours: 24,
         session_idle_minutes: None,

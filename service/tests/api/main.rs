@@ -28,3 +28,4 @@ mod sessions;
 mod smtp;
 mod storage_schema;
 mod sweep;
+mod tokens;
