@@ -60,6 +60,12 @@ struct Args {
     /// Skip the SQLite run.
     #[arg(long)]
     no_sqlite: bool,
+    /// A setting for the services measured, as `NAME=value` (repeatable):
+    /// `SESSION_CACHE_MIB=0` reads every session from the database, a small
+    /// one shows the cache past its bound; `DATABASE_MAX_CONNECTIONS=32`
+    /// meets PostgreSQL with as many connections as the load has.
+    #[arg(long, value_parser = service_setting)]
+    service_env: Vec<(String, String)>,
     /// Skip the database's own ceiling for `me` and `refreshToken`
     /// (pgbench with the service's statements, after each of those loads).
     #[arg(long)]
@@ -79,6 +85,12 @@ const LOGIN_CONNECTIONS: u32 = 8;
 const PROBE_PACE_MS: u32 = 10;
 const CONNECTION_COUNTS: [u32; 2] = [32, 128];
 
+fn service_setting(raw: &str) -> Result<(String, String), String> {
+    raw.split_once('=')
+        .map(|(name, value)| (name.to_owned(), value.to_owned()))
+        .ok_or_else(|| format!("{raw}: expected NAME=value"))
+}
+
 #[tokio::main]
 async fn main() -> anyhow::Result<()> {
     let args = Args::parse();
@@ -87,6 +99,7 @@ async fn main() -> anyhow::Result<()> {
     let bench = Bench {
         duration: Duration::from_secs(args.seconds),
         cost: args.bcrypt_cost,
+        service_env: args.service_env.clone(),
         db_ceiling: !args.no_db_ceiling,
         ceiling_runs: Cell::new(0),
         out: out.clone(),
@@ -188,6 +201,7 @@ enum Extent {
 struct Bench {
     duration: Duration,
     cost: u32,
+    service_env: Vec<(String, String)>,
     /// Whether to measure the database's ceiling (on PostgreSQL, this tree).
     db_ceiling: bool,
     /// Rotation ceilings run so far: each one's hashes are its own.
@@ -208,6 +222,16 @@ pub struct EngineRun {
 }
 
 impl Bench {
+    fn service_env(&self) -> Vec<(&str, String)> {
+        let mut env = vec![("BCRYPT_COST", self.cost.to_string())];
+        env.extend(
+            self.service_env
+                .iter()
+                .map(|(k, v)| (k.as_str(), v.clone())),
+        );
+        env
+    }
+
     async fn engine(
         &self,
         engine: &Engine,
@@ -228,7 +252,7 @@ impl Bench {
                 None
             },
             log: self.out.join(format!("service-{label}.log")),
-            extra_env: &[("BCRYPT_COST", self.cost.to_string())],
+            extra_env: &self.service_env(),
         })
         .await?;
         let (rss_ready_kib, _) = service.memory_kib()?;
