@@ -441,30 +441,7 @@ async fn a_change_that_rolls_back_leaves_no_event(engine: Engine) {
 
     // A sign-in whose transaction fails after its event was written leaves
     // neither the session nor the event.
-    match engine {
-        Engine::Postgres => {
-            app.execute(
-                "CREATE FUNCTION refuse() RETURNS trigger LANGUAGE plpgsql AS
-                 $$ BEGIN RAISE EXCEPTION 'refused'; END $$",
-            )
-            .await
-            .unwrap();
-            app.execute(
-                "CREATE TRIGGER refuse BEFORE INSERT ON known_user_agents
-                 FOR EACH ROW EXECUTE FUNCTION refuse()",
-            )
-            .await
-            .unwrap();
-        }
-        Engine::Sqlite => {
-            app.execute(
-                "CREATE TRIGGER refuse BEFORE INSERT ON known_user_agents
-                 BEGIN SELECT RAISE(ABORT, 'refused'); END",
-            )
-            .await
-            .unwrap();
-        }
-    }
+    app.refuse_inserts_into("known_user_agents").await;
     let sessions = app.count("sessions").await;
     records!(&app, [], {
         let reply = app.login("ada@example.org", PASSWORD, false).await;

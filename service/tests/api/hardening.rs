@@ -109,30 +109,7 @@ async fn a_sign_in_that_fails_to_commit_keeps_its_attempt(engine: Engine) {
     // The password is right, but the session cannot be stored: the counts
     // were committed before the check and stay, unsettled, and the expired
     // session is not swept either; the three go in one transaction.
-    match engine {
-        Engine::Postgres => {
-            app.execute(
-                "CREATE FUNCTION refuse() RETURNS trigger LANGUAGE plpgsql AS
-                 $$ BEGIN RAISE EXCEPTION 'refused'; END $$",
-            )
-            .await
-            .unwrap();
-            app.execute(
-                "CREATE TRIGGER refuse BEFORE INSERT ON sessions
-                 FOR EACH ROW EXECUTE FUNCTION refuse()",
-            )
-            .await
-            .unwrap();
-        }
-        Engine::Sqlite => {
-            app.execute(
-                "CREATE TRIGGER refuse BEFORE INSERT ON sessions
-                 BEGIN SELECT RAISE(ABORT, 'refused'); END",
-            )
-            .await
-            .unwrap();
-        }
-    }
+    app.refuse_inserts_into("sessions").await;
     let reply = app.login("user@example.org", PASSWORD, false).await;
     assert_eq!(error_code(&reply).0, "INTERNAL_SERVER_ERROR", "{reply}");
     assert_eq!(counts(&app).await, [2, 2, 2]);

@@ -459,6 +459,35 @@ impl TestApp {
             .await
             .map(|r| r.rows_affected()))
     }
+
+    /// Makes every insert into `table` fail from now on, as a fault in the
+    /// middle of a transaction would (a trigger named `refuse`).
+    pub async fn refuse_inserts_into(&self, table: &str) {
+        let statements = match self._database.engine {
+            Engine::Postgres => vec![
+                "CREATE FUNCTION refuse() RETURNS trigger LANGUAGE plpgsql AS
+                 $$ BEGIN RAISE EXCEPTION 'refused'; END $$"
+                    .to_owned(),
+                format!(
+                    "CREATE TRIGGER refuse BEFORE INSERT ON {table}
+                     FOR EACH ROW EXECUTE FUNCTION refuse()"
+                ),
+            ],
+            Engine::Sqlite => vec![format!(
+                "CREATE TRIGGER refuse BEFORE INSERT ON {table}
+                 BEGIN SELECT RAISE(ABORT, 'refused'); END"
+            )],
+        };
+        for sql in statements {
+            service::with_writer!(&self.db, |pool| sqlx::query(sqlx::AssertSqlSafe(
+                sql.clone()
+            ))
+            .execute(pool)
+            .await
+            .map(drop))
+            .unwrap();
+        }
+    }
 }
 
 /// What a `sessions` row holds, as the tests look at it.
