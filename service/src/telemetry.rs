@@ -45,6 +45,13 @@ pub const HASH_QUEUE_WAIT: &str = "password_hash_queue_wait_seconds";
 pub const DB_POOL_CONNECTIONS: &str = "db_pool_connections";
 /// Sampled at a scrape, at most every [`OUTBOX_SAMPLE_EVERY`].
 pub const MAIL_OUTBOX_BACKLOG: &str = "mail_outbox_backlog";
+/// 1 while the session cache answers from memory, 0 while it cannot (on
+/// PostgreSQL: its beats are not coming back); sampled at each scrape.
+pub const SESSION_CACHE_SERVING: &str = "session_cache_serving";
+/// Accounts in the session cache, and their weight in bytes; sampled at
+/// each scrape.
+pub const SESSION_CACHE_ACCOUNTS: &str = "session_cache_accounts";
+pub const SESSION_CACHE_BYTES: &str = "session_cache_bytes";
 /// How long the oldest audit event not yet sealed had waited when the
 /// sealer's last round began: how far tamper evidence lags.
 pub const AUDIT_SEAL_LAG: &str = "audit_seal_lag_seconds";
@@ -119,5 +126,15 @@ fn describe() {
     describe_gauge!(
         MAIL_OUTBOX_BACKLOG,
         "Messages in the outbox neither sent nor given up on"
+    );
+    describe_gauge!(
+        SESSION_CACHE_SERVING,
+        "Whether live sessions are answered from memory (1) or read from the database (0)"
+    );
+    describe_gauge!(SESSION_CACHE_ACCOUNTS, "Accounts in the session cache");
+    describe_gauge!(
+        SESSION_CACHE_BYTES,
+        Unit::Bytes,
+        "The session cache's weight, against SESSION_CACHE_MIB"
     );
 }

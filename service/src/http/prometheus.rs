@@ -14,7 +14,10 @@ use axum::routing::get;
 use metrics_exporter_prometheus::PrometheusHandle;
 
 use crate::storage::{Database, outbox};
-use crate::telemetry::{DB_POOL_CONNECTIONS, MAIL_OUTBOX_BACKLOG, OUTBOX_SAMPLE_EVERY};
+use crate::telemetry::{
+    DB_POOL_CONNECTIONS, MAIL_OUTBOX_BACKLOG, OUTBOX_SAMPLE_EVERY, SESSION_CACHE_ACCOUNTS,
+    SESSION_CACHE_BYTES, SESSION_CACHE_SERVING,
+};
 
 /// How often histogram samples are folded into their buckets. The exporter
 /// keeps every sample until then, scraped or not.
@@ -82,6 +85,11 @@ impl Metrics {
             metrics::gauge!(DB_POOL_CONNECTIONS, "pool" => usage.pool, "state" => "idle")
                 .set(usage.idle as f64);
         }
+        let sessions = self.db.sessions();
+        let (bytes, accounts) = sessions.usage();
+        metrics::gauge!(SESSION_CACHE_SERVING).set(f64::from(u8::from(sessions.serving())));
+        metrics::gauge!(SESSION_CACHE_ACCOUNTS).set(accounts as f64);
+        metrics::gauge!(SESSION_CACHE_BYTES).set(bytes as f64);
         let mut counted = self.backlog_counted.lock().await;
         if counted.is_some_and(|at| at.elapsed() < OUTBOX_SAMPLE_EVERY) {
             return;

@@ -124,6 +124,20 @@ async fn a_sign_in_and_a_replay_are_counted_once_each(engine: Engine) {
         }
     }
     assert!(value(&after, r#"db_pool_connections{pool="main",state="idle"}"#) >= 0.0);
+    // The session cache's gauges; SQLite's cache needs no beat to serve.
+    for series in [
+        "session_cache_serving",
+        "session_cache_accounts",
+        "session_cache_bytes",
+    ] {
+        assert!(
+            after.contains(&format!("{series} ")),
+            "no {series} in {after}"
+        );
+    }
+    if let Engine::Sqlite = engine {
+        assert_eq!(value(&after, "session_cache_serving"), 1.0);
+    }
     let unsent = app
         .scalar("SELECT COUNT(*) FROM mail_outbox WHERE sent_at IS NULL AND failed_at IS NULL")
         .await;
