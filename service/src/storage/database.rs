@@ -7,7 +7,6 @@
 
 use std::path::{Path, PathBuf};
 use std::str::FromStr;
-use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use sqlx::Connection;
@@ -37,8 +36,6 @@ const PING_AFTER_IDLE: Duration = Duration::from_secs(1);
 pub struct Database {
     pools: Pools,
     sessions: SessionCache,
-    /// Keeps `sessions` fresh (PostgreSQL), until [`Database::watch`] takes it.
-    watch: Arc<Mutex<Option<Watch>>>,
 }
 
 impl std::fmt::Debug for Database {
@@ -101,12 +98,9 @@ impl Database {
         if url.starts_with("postgres://") || url.starts_with("postgresql://") {
             let options = PgConnectOptions::from_str(url)?;
             let pool = pool_options::<sqlx::Postgres>(max_connections).connect_lazy_with(options);
-            let sessions = SessionCache::watched(session_cache_bytes);
-            let watch = (session_cache_bytes > 0).then(|| Watch::new(sessions.clone(), &pool));
             Ok(Self {
                 pools: Pools::Postgres(pool),
-                sessions,
-                watch: Arc::new(Mutex::new(watch)),
+                sessions: SessionCache::watched(session_cache_bytes),
             })
         } else {
             let options = SqliteConnectOptions::from_str(url)?
@@ -131,7 +125,6 @@ impl Database {
                     writer: pool(1),
                 },
                 sessions: SessionCache::for_file(file, session_cache_bytes),
-                watch: Arc::default(),
             })
         }
     }
@@ -145,10 +138,15 @@ impl Database {
         &self.sessions
     }
 
-    /// What keeps the session cache fresh on PostgreSQL, to run beside the
-    /// server: `None` on SQLite, with no cache, or once taken.
+    /// What keeps the session cache fresh on PostgreSQL, to run once beside
+    /// the server: `None` on SQLite, or with no cache.
     pub fn watch(&self) -> Option<Watch> {
-        self.watch.lock().unwrap().take()
+        match &self.pools {
+            Pools::Postgres(pool) if self.sessions.enabled() => {
+                Some(Watch::new(self.sessions.clone(), pool))
+            }
+            _ => None,
+        }
     }
 
     pub fn engine(&self) -> &'static str {
