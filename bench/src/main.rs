@@ -3,6 +3,7 @@
 //! summary; nothing here passes or fails on speed. See BENCHMARKS.md.
 
 mod ceiling;
+mod cores;
 mod report;
 mod seed;
 mod server;
@@ -19,6 +20,7 @@ use service::domain::Password;
 use service::storage::{Database, Pools};
 
 use ceiling::{Ceiling, Pgbench};
+use cores::SplitCores;
 use report::{Results, Row};
 use seed::{Engine, PASSWORD};
 use server::{Launch, Service};
@@ -70,6 +72,11 @@ struct Args {
     /// (pgbench with the service's statements, after each of those loads).
     #[arg(long)]
     no_db_ceiling: bool,
+    /// PostgreSQL (on this machine) on half the CPUs and everything the
+    /// bench starts on the other half, as if the database had a host of its
+    /// own (needs root; see bench/src/cores.rs).
+    #[arg(long)]
+    split_cores: bool,
     /// Where results and service logs go.
     #[arg(long, default_value = "target/bench")]
     out: PathBuf,
@@ -112,6 +119,13 @@ async fn main() -> anyhow::Result<()> {
     let started = Instant::now();
     let mut results = Results::new(args.bcrypt_cost, args.seconds);
     results.postgres = seed::postgres_settings(&args.postgres_url).await?;
+    // Held to the end of the run: dropping it gives the CPUs back.
+    let split = if args.split_cores {
+        Some(SplitCores::apply(&args.postgres_url).await?)
+    } else {
+        None
+    };
+    results.split_cores = split.as_ref().map(|split| split.description.clone());
     let postgres = Engine::Postgres {
         admin_url: args.postgres_url.clone(),
     };

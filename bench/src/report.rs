@@ -12,6 +12,8 @@ pub struct Results {
     pub date: String,
     pub machine: Machine,
     pub postgres: String,
+    /// `--split-cores`: which CPUs the database had, and which the rest.
+    pub split_cores: Option<String>,
     pub bcrypt_cost: u32,
     pub seconds_per_load: u64,
     pub wall_seconds: u64,
@@ -132,6 +134,7 @@ impl Results {
                 cpu,
             },
             postgres: String::new(),
+            split_cores: None,
             bcrypt_cost,
             seconds_per_load,
             wall_seconds: 0,
@@ -176,6 +179,9 @@ impl Results {
             self.seconds_per_load,
             self.wall_seconds
         );
+        if let Some(split) = &self.split_cores {
+            let _ = writeln!(md, "With {split}.\n");
+        }
         if let Some(b) = &self.bcrypt {
             let _ = writeln!(
                 md,
