@@ -64,7 +64,7 @@ fn align_to_step(app: &TestApp) {
 
 /// Sets up an authenticator app for the account of `access`; its secret
 /// and the recovery codes.
-async fn enable_totp(app: &TestApp, access: &str) -> (String, Vec<String>) {
+pub(crate) async fn enable_totp(app: &TestApp, access: &str) -> (String, Vec<String>) {
     align_to_step(app);
     let started = app.gql(START, json!({}), Some(access)).await;
     assert_no_errors(&started);

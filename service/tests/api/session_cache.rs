@@ -8,11 +8,13 @@ use std::time::{Duration, Instant};
 use serde_json::{Value, json};
 use service::storage::session_cache::FRESHNESS;
 
-use crate::helpers::{Engine, PASSWORD, TestApp, assert_no_errors, tokens};
+use crate::helpers::{Engine, PASSWORD, TestApp, assert_no_errors, tokens, user_id};
+use crate::mfa::enable_totp;
 
 on_both_engines!(
     a_warm_session_is_answered_without_the_database,
     every_revocation_reaches_the_other_replica,
+    second_factor_changes_reach_the_other_replica,
     a_change_made_in_the_database_itself_reaches_every_replica,
 );
 
@@ -143,6 +145,54 @@ async fn every_revocation_reaches_the_other_replica(engine: Engine) {
         let took = seen_within(&other, &access, shows).await;
         eprintln!("{name}: the other replica saw it after {took:?}");
     }
+}
+
+/// Turning on an authenticator app on one replica holds the account's
+/// other sessions back on every replica (they must pass the second factor
+/// before anything but `me`); an admin's `resetUserMfa` ends them all.
+async fn second_factor_changes_reach_the_other_replica(engine: Engine) {
+    let app = TestApp::spawn(engine).await;
+    let other = app.replica().await;
+    serving(&[&app, &other]).await;
+    let admin = app.admin_token().await;
+    let registered = app.register_ok("ada@example.org", "ada").await;
+    let user = user_id(&registered);
+    let (here, _) = tokens(&registered);
+    let elsewhere = app.login_ok("ada@example.org").await;
+    const SESSIONS: &str = "{ mySessions { id } }";
+    const MFA: &str = "{ me { mfaEnabled } }";
+    let mfa_enabled = || async {
+        other.gql(MFA, json!({}), Some(&elsewhere)).await["data"]["me"]["mfaEnabled"].clone()
+    };
+    assert_eq!(mfa_enabled().await, false);
+    assert_no_errors(&other.gql(SESSIONS, json!({}), Some(&elsewhere)).await);
+
+    enable_totp(&app, &here).await;
+    let start = Instant::now();
+    while mfa_enabled().await != true {
+        assert!(
+            start.elapsed() < FRESHNESS + Duration::from_millis(500),
+            "confirmTotp not seen on the other replica after {:?}",
+            start.elapsed()
+        );
+        tokio::time::sleep(Duration::from_millis(5)).await;
+    }
+    eprintln!(
+        "confirmTotp: the other replica saw it after {:?}",
+        start.elapsed()
+    );
+    let held = other.gql(SESSIONS, json!({}), Some(&elsewhere)).await;
+    assert_eq!(
+        held["errors"][0]["extensions"]["code"], "MFA_REQUIRED",
+        "{held}"
+    );
+    // The session that confirmed passed the factor, there too.
+    assert_no_errors(&other.gql(SESSIONS, json!({}), Some(&here)).await);
+
+    let reset = "mutation($u: UUID!) { resetUserMfa(id: $u) { id } }";
+    assert_no_errors(&app.gql(reset, json!({ "u": user }), Some(&admin)).await);
+    let took = seen_within(&other, &here, refused).await;
+    eprintln!("resetUserMfa: the other replica saw it after {took:?}");
 }
 
 /// An operator's `UPDATE` in psql goes through no replica; on PostgreSQL
