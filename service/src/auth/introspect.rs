@@ -89,7 +89,7 @@ impl Auth {
         };
         // `authenticate` keeps only who the token speaks for; its times are
         // read again (a token that expired in between is inactive).
-        let Ok(claims) = self.keys.verify(token) else {
+        let Ok(claims) = self.keys.verify(token, self.now()) else {
             return Ok(Introspection::inactive());
         };
         Ok(Introspection {

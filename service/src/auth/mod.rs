@@ -447,8 +447,9 @@ impl Auth {
     /// the role and whether the account still works, and the token dies with
     /// its session.
     pub async fn authenticate(&self, access_token: &str) -> Result<Caller, AuthError> {
-        let claims = self.keys.verify(access_token)?;
-        users::find_by_session(&self.db, claims.sub, claims.sid, self.now())
+        let now = self.now();
+        let claims = self.keys.verify(access_token, now)?;
+        users::find_by_session(&self.db, claims.sub, claims.sid, now)
             .await?
             .filter(|(user, _)| user.is_active)
             .map(|(user, assurance)| Caller {

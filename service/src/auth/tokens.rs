@@ -381,8 +381,8 @@ impl TokenKeys {
         jsonwebtoken::encode(&header, &claims, key).map_err(AuthError::internal)
     }
 
-    /// The claims of a valid, unexpired access token signed by us.
-    pub fn verify(&self, token: &str) -> Result<Claims, AuthError> {
+    /// The claims of an access token signed by us and unexpired at `now`.
+    pub fn verify(&self, token: &str, now: DateTime<Utc>) -> Result<Claims, AuthError> {
         const INVALID: AuthError = AuthError::Unauthenticated("Invalid or expired access token");
         let token = match &self.keys {
             Keys::Secret { decoding, .. } => {
@@ -409,6 +409,9 @@ impl TokenKeys {
         if !typed || token.claims.typ != ACCESS_TYPE {
             return Err(INVALID);
         }
+        if token.claims.exp < now.timestamp() - EXPIRY_LEEWAY_SECONDS {
+            return Err(INVALID);
+        }
         Ok(token.claims)
     }
 }
@@ -427,11 +430,16 @@ fn validation(algorithm: Algorithm, issuer: &str) -> Validation {
     validation.set_issuer(&[issuer]);
     validation.set_audience(&[issuer]);
     validation.set_required_spec_claims(&["exp", "iat", "sub", "iss", "aud"]);
-    // Tokens are checked by the servers that issued them; allow for small
-    // clock differences between replicas only.
-    validation.leeway = 5;
+    // `verify` checks `exp` against the time it is given, the service's
+    // `Clock`, as every other lifetime is checked: jsonwebtoken would read
+    // the system clock.
+    validation.validate_exp = false;
     validation
 }
+
+/// Tokens are checked by the servers that issued them; this allows for
+/// small clock differences between replicas only.
+const EXPIRY_LEEWAY_SECONDS: i64 = 5;
 
 /// A fresh opaque refresh token: 64 bytes from the OS CSPRNG, hex-encoded.
 pub fn new_refresh_token() -> Result<String, AuthError> {
@@ -496,13 +504,29 @@ mod tests {
         let token = keys()
             .issue(user, session, Role::Admin, fresh(now), now)
             .unwrap();
-        let claims = keys().verify(&token).unwrap();
+        let claims = keys().verify(&token, now).unwrap();
         assert_eq!(
             (claims.sub, claims.sid, claims.role, claims.aal),
             (user, session, Role::Admin, 2)
         );
         assert_eq!(claims.auth_time, now.timestamp());
         assert_eq!(claims.exp - claims.iat, 15 * 60);
+    }
+
+    #[test]
+    fn a_token_expires_by_the_time_it_is_checked_at() {
+        let now = Utc::now();
+        let token = keys()
+            .issue(UserId::new(), SessionId::new(), Role::User, fresh(now), now)
+            .unwrap();
+        let expiry = now + Duration::minutes(15);
+        let leeway = Duration::seconds(EXPIRY_LEEWAY_SECONDS);
+        assert!(keys().verify(&token, expiry + leeway).is_ok());
+        assert!(
+            keys()
+                .verify(&token, expiry + leeway + Duration::seconds(1))
+                .is_err()
+        );
     }
 
     #[test]
@@ -516,7 +540,7 @@ mod tests {
         let forged = other
             .issue(UserId::new(), SessionId::new(), Role::User, fresh(now), now)
             .unwrap();
-        assert!(keys().verify(&forged).is_err());
+        assert!(keys().verify(&forged, now).is_err());
 
         let old = keys().issue(
             UserId::new(),
@@ -525,7 +549,7 @@ mod tests {
             fresh(now),
             now - Duration::hours(1),
         );
-        assert!(keys().verify(&old.unwrap()).is_err());
+        assert!(keys().verify(&old.unwrap(), now).is_err());
 
         let other_issuer = TokenKeys::new(
             b"0123456789abcdef0123456789abcdef",
@@ -535,10 +559,10 @@ mod tests {
         let foreign = other_issuer
             .issue(UserId::new(), SessionId::new(), Role::User, fresh(now), now)
             .unwrap();
-        assert!(keys().verify(&foreign).is_err());
+        assert!(keys().verify(&foreign, now).is_err());
 
         let refresh = new_refresh_token().unwrap();
-        assert!(keys().verify(&refresh).is_err());
+        assert!(keys().verify(&refresh, now).is_err());
     }
 
     fn pair(algorithm: TokenAlgorithm) -> KeyPair {
@@ -588,9 +612,13 @@ mod tests {
             let jwks: serde_json::Value = serde_json::from_str(keys.jwks().unwrap()).unwrap();
             assert_eq!(header.kid.as_deref(), jwks["keys"][0]["kid"].as_str());
             assert_eq!(header.alg, self::algorithm(algorithm));
-            assert!(keys.verify(&token).is_ok(), "{algorithm}");
+            assert!(keys.verify(&token, now).is_ok(), "{algorithm}");
             // Another key of the same kind is a stranger.
-            assert!(signed_by(pair(algorithm), vec![]).verify(&token).is_err());
+            assert!(
+                signed_by(pair(algorithm), vec![])
+                    .verify(&token, now)
+                    .is_err()
+            );
         }
         assert!(keys().jwks().is_none(), "HS256 publishes nothing");
     }
@@ -654,7 +682,7 @@ mod tests {
                 .unwrap();
             let started = thread_cpu();
             for _ in 0..rounds {
-                keys.verify(std::hint::black_box(&token)).unwrap();
+                keys.verify(std::hint::black_box(&token), now).unwrap();
             }
             let verify = (thread_cpu() - started) / rounds;
             let started = thread_cpu();

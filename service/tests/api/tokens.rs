@@ -454,16 +454,20 @@ async fn introspection_answers_for_live_tokens_and_not_after_logout(engine: Engi
     assert_no_errors(&logout);
     assert_eq!(introspected(&app, &access).await, inactive, "after logout");
 
-    // Expired, its session still live: issued 16 minutes ago, beside one
-    // issued 14 minutes ago. (`exp` is checked against the system's time,
-    // not the service's clock, so the tokens are issued in the past.)
-    app.clock.advance(chrono::Duration::minutes(-16));
+    // Expired, its session still live: 16 minutes on the service's clock
+    // after it was issued, beside one issued 2 minutes later. `me` agrees.
     let expired = signed_in(&app, "ada@example.org").await;
     app.clock.advance(chrono::Duration::minutes(2));
     let unexpired = signed_in(&app, "ada@example.org").await;
     app.clock.advance(chrono::Duration::minutes(14));
     assert_eq!(introspected(&app, &unexpired).await["active"], true);
     assert_eq!(introspected(&app, &expired).await, inactive, "expired");
+    assert_no_errors(&app.me(Some(&unexpired)).await);
+    let refused = app.me(Some(&expired)).await;
+    assert_eq!(
+        refused["errors"][0]["extensions"]["code"], "UNAUTHENTICATED",
+        "{refused}"
+    );
 }
 
 on_both_engines!(
